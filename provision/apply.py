@@ -1,0 +1,174 @@
+"""Apply a Plan: write only what differs, stage by stage, one outpost PATCH, then verify it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any, Protocol
+
+from provision.errors import AuthentikError, ProvisionError
+from provision.plan import Change, OutpostChange, Plan
+
+log = logging.getLogger(__name__)
+OUTPOST_ATTEMPTS = 5
+Json = dict[str, Any]
+
+
+class Writer(Protocol):
+    def create_proxy_provider(self, body: Json) -> Json: ...
+    def update_proxy_provider(self, pk: int, body: Json) -> Json: ...
+    def delete_proxy_provider(self, pk: int) -> None: ...
+    def create_application(self, body: Json) -> Json: ...
+    def update_application(self, slug: str, body: Json) -> Json: ...
+    def delete_application(self, slug: str) -> None: ...
+    def set_application_icon_url(self, slug: str, url: str) -> None: ...
+    def create_policy_binding(self, body: Json) -> Json: ...
+    def delete_policy_binding(self, pk: str) -> None: ...
+    def get_outpost(self, pk: str) -> Json: ...
+    def set_outpost_providers(self, pk: str, providers: list[int]) -> Json: ...
+
+
+@dataclass
+class ApplyResult:
+    applied: list[Change] = field(default_factory=list)
+    outpost_providers: list[int] = field(default_factory=list)
+    outpost_attempts: int = 0
+
+
+@dataclass
+class _Refs:
+    """Primary keys learnt while applying (objects created in this run)."""
+
+    providers: dict[str, int] = field(default_factory=dict)  # app slug -> provider pk
+    applications: dict[str, str] = field(default_factory=dict)  # app slug -> application pk
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def apply(
+    plan: Plan,
+    client: Writer,
+    *,
+    concurrency: int = 4,
+    on_change: Callable[[Change], None] | None = None,
+) -> ApplyResult:
+    """Apply ``plan`` in APPLY_ORDER; independent writes of one stage run concurrently."""
+    result = ApplyResult()
+    refs = _Refs()
+    for _, stage in groupby(plan.changes, key=lambda c: c.order):
+        changes = list(stage)
+        if changes[0].kind == "outpost":
+            assert plan.outpost is not None  # noqa: S101 - the planner pairs them
+            result.outpost_providers, result.outpost_attempts = merge_outpost(client, plan.outpost, refs.providers)
+            _done(result, changes[0], on_change)
+            continue
+        _run_stage(changes, lambda c: _write(client, c, refs), concurrency, result, on_change)
+    return result
+
+
+def _run_stage(
+    changes: list[Change],
+    write: Callable[[Change], None],
+    concurrency: int,
+    result: ApplyResult,
+    on_change: Callable[[Change], None] | None,
+) -> None:
+    if concurrency <= 1 or len(changes) == 1:
+        for change in changes:
+            write(change)
+            _done(result, change, on_change)
+        return
+    errors: list[BaseException] = []
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        futures = [(change, pool.submit(write, change)) for change in changes]
+        for change, future in futures:
+            error = future.exception()
+            if error is None:
+                _done(result, change, on_change)
+            else:
+                errors.append(error)
+    if errors:
+        raise _first(errors)
+
+
+def _first(errors: Iterable[BaseException]) -> BaseException:
+    """Prefer an expected error (with its exit code) over a bug when several happened."""
+    ordered = sorted(errors, key=lambda e: not isinstance(e, ProvisionError))
+    return ordered[0]
+
+
+def _done(result: ApplyResult, change: Change, on_change: Callable[[Change], None] | None) -> None:
+    result.applied.append(change)
+    if on_change is not None:
+        on_change(change)
+
+
+def _write(client: Writer, change: Change, refs: _Refs) -> None:
+    body = dict(change.body)
+    if change.kind == "provider":
+        _write_provider(client, change, body, refs)
+    elif change.kind == "application":
+        _write_application(client, change, body, refs)
+    elif change.action == "create":
+        with refs.lock:
+            body["target"] = body.get("target") or refs.applications[change.app]
+        client.create_policy_binding(body)
+    else:
+        client.delete_policy_binding(str(change.pk))
+
+
+def _write_provider(client: Writer, change: Change, body: Json, refs: _Refs) -> None:
+    if change.action == "create":
+        created = client.create_proxy_provider(body)
+        with refs.lock:
+            refs.providers[change.app] = int(created["pk"])
+    elif change.action == "update":
+        client.update_proxy_provider(int(str(change.pk)), body)
+    else:
+        client.delete_proxy_provider(int(str(change.pk)))
+
+
+def _write_application(client: Writer, change: Change, body: Json, refs: _Refs) -> None:
+    if change.action == "delete":
+        client.delete_application(str(change.pk))
+        return
+    icon = body.pop("meta_icon", None)
+    if "provider" in body and body["provider"] is None:
+        with refs.lock:
+            body["provider"] = refs.providers[change.app]
+    if change.action == "create":
+        written = client.create_application(body)
+    else:
+        written = client.update_application(str(change.pk), body) if body else {}
+    slug = str(written.get("slug") or change.pk or change.app)
+    with refs.lock:
+        if written.get("pk"):
+            refs.applications[change.app] = str(written["pk"])
+    if icon:
+        client.set_application_icon_url(slug, str(icon))
+
+
+def merge_outpost(client: Writer, change: OutpostChange, created: dict[str, int]) -> tuple[list[int], int]:
+    """Merge our providers into the outpost's list, keeping everyone else's.
+
+    The list is re-read right before the PATCH and again after it; if another writer replaced
+    it in between, the merge is redone (bounded).
+    """
+    add = set(change.add_pks) | {created[slug] for slug in change.add_apps}
+    for attempt in range(1, OUTPOST_ATTEMPTS + 1):
+        current = {int(p) for p in client.get_outpost(change.outpost_pk).get("providers") or ()}
+        wanted = (current - change.remove_pks) | add
+        if wanted != current:
+            client.set_outpost_providers(change.outpost_pk, sorted(wanted))
+        after = {int(p) for p in client.get_outpost(change.outpost_pk).get("providers") or ()}
+        if add <= after and not (after & change.remove_pks):
+            return sorted(after), attempt
+        log.warning("the outpost's provider list changed under us; merging again (attempt %d)", attempt)
+    raise AuthentikError(
+        f"the embedded outpost's provider list kept changing; {OUTPOST_ATTEMPTS} merges did not hold",
+        method="PATCH",
+        path=f"/api/v3/outposts/instances/{change.outpost_pk}/",
+    )

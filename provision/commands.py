@@ -1,0 +1,176 @@
+"""The commands behind the CLI: each loads what it needs and returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from provision.authentik import AuthentikClient
+    from provision.config import Config
+    from provision.plan import Plan
+    from provision.secrets import Secrets
+
+log = logging.getLogger(__name__)
+EX_CHANGES = 2
+
+
+def _environ(args: argparse.Namespace) -> Mapping[str, str]:
+    environ: Mapping[str, str] | None = getattr(args, "environ", None)
+    return os.environ if environ is None else environ
+
+
+def load(args: argparse.Namespace) -> Config:
+    from provision.config import find_config, load_config
+
+    environ = _environ(args)
+    return load_config(find_config(args.config, environ), environ)
+
+
+def load_secrets(args: argparse.Namespace, config: Config) -> Secrets:
+    from provision.secrets import load_secrets as _load_secrets
+
+    return _load_secrets(config.settings.secrets, _environ(args))
+
+
+def connect(config: Config, secrets: Secrets) -> AuthentikClient:
+    from provision.authentik import AuthentikClient
+
+    auth = config.settings.authentik
+    return AuthentikClient(
+        auth.url,
+        secrets.token,
+        timeout=auth.timeout,
+        ca_bundle=str(auth.ca_bundle) if auth.ca_bundle else None,
+    )
+
+
+def out(text: str) -> None:
+    """The plan and results go to stdout, so --quiet still shows them."""
+    print(text, flush=True)
+
+
+def make_plan(args: argparse.Namespace, config: Config, client: AuthentikClient) -> Plan:
+    from provision.observe import observe
+    from provision.planner import plan
+
+    before = client.request_count
+    actual = observe(client, config.desired.outpost_managed)
+    log.info(
+        "read %d proxy providers, %d applications and the embedded outpost in %d requests",
+        len(actual.providers),
+        len(actual.applications),
+        client.request_count - before,
+    )
+    return plan(config.desired, actual, prune=args.prune, adopt=args.adopt)
+
+
+def _show_plan(args: argparse.Namespace, plan: Plan, extra: Mapping[str, Any] | None = None) -> None:
+    from provision.report import plan_json, plan_text
+
+    if args.output == "json":
+        out(json.dumps({"plan": plan_json(plan), **(extra or {})}, indent=2, sort_keys=True))
+    else:
+        out(plan_text(plan, colour=sys.stdout.isatty()))
+
+
+def plan(args: argparse.Namespace) -> int:
+    config = load(args)
+    client = connect(config, load_secrets(args, config))
+    result = make_plan(args, config, client)
+    _show_plan(args, result)
+    return EX_CHANGES if args.detailed_exitcode and not result.empty else 0
+
+
+def sync(args: argparse.Namespace) -> int:
+    from provision.apply import apply
+    from provision.lock import lock_path, run_lock
+    from provision.readiness import wait_until_ready
+    from provision.report import applied_text, change_json
+
+    config = load(args)
+    client = connect(config, load_secrets(args, config))
+    wait = config.settings.authentik.wait if args.wait is None else args.wait
+    if wait > 0:
+        wait_until_ready(client, wait, config)
+    with run_lock(lock_path(_environ(args))):
+        result_plan = make_plan(args, config, client)
+        result_plan.raise_if_unsafe(force=args.force)
+        if args.output == "text":
+            _show_plan(args, result_plan)
+        if result_plan.empty:
+            if args.output == "json":
+                _show_plan(args, result_plan, {"applied": []})
+            return _after_sync(args, config, client)
+        result = apply(result_plan, client, on_change=lambda c: log.debug("applied %s %s %s", c.action, c.kind, c.name))
+    if args.output == "json":
+        _show_plan(args, result_plan, {
+            "applied": [change_json(c) for c in result.applied],
+            "outpost_providers": result.outpost_providers,
+        })
+    else:
+        out(applied_text(result.applied, result.outpost_providers))
+    return _after_sync(args, config, client)
+
+
+def _after_sync(args: argparse.Namespace, config: Config, client: AuthentikClient) -> int:
+    if not args.verify:
+        return 0
+    from provision.verify import verify_hosts, verify_report
+
+    results = verify_hosts(config)
+    out(verify_report(results, output=args.output))
+    return 0 if all(r.ok for r in results) else 65
+
+
+def validate(args: argparse.Namespace) -> int:
+    config = load(args)
+    secrets = load_secrets(args, config)
+    apps = config.desired.apps
+    out(f"{config.path}: OK, {len(apps)} app{'s' if len(apps) != 1 else ''} declared")
+    out(f"token: found ({secrets.token_source})")
+    if secrets.secret_key is None:
+        out("secret key: not checked (no sops file; the token came from outside it)")
+    else:
+        out(f"secret key: present and long enough ({secrets.secret_key_source})")
+    return 0
+
+
+def render(args: argparse.Namespace) -> int:
+    config = load(args)
+    if args.what == "traefik":
+        from provision.render.traefik import render_traefik
+
+        text = render_traefik(config.settings, config.desired, fmt=args.format)
+    else:
+        from provision.render.blueprint import render_blueprint
+
+        text = render_blueprint(config.settings, config.desired)
+    if args.output:
+        from pathlib import Path
+
+        Path(args.output).write_text(text, encoding="utf-8")
+        log.info("wrote %s", args.output)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def doctor(args: argparse.Namespace) -> int:
+    from provision.doctor import run_doctor
+
+    return run_doctor(args, _environ(args))
+
+
+def verify(args: argparse.Namespace) -> int:
+    from provision.verify import verify_hosts, verify_report
+
+    config = load(args)
+    results = verify_hosts(config, through=args.through)
+    out(verify_report(results, output=args.output))
+    return 0 if all(r.ok for r in results) else 65

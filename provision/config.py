@@ -1,0 +1,256 @@
+"""Load the config file: YAML with line numbers, environment overrides, every problem at once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from pydantic_settings import EnvSettingsSource
+
+from provision import naming
+from provision.errors import ConfigError
+from provision.model import DesiredApp, DesiredState
+from provision.settings import AppSettings, Settings
+
+DEFAULT_PATHS = (Path("provision.yaml"), Path("/etc/authentik-provision/provision.yaml"))
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    settings: Settings
+    desired: DesiredState
+
+
+def find_config(explicit: str | None, environ: Mapping[str, str]) -> Path:
+    """``--config``, else ``$PROVISION_CONFIG``, else ./provision.yaml, else /etc/…."""
+    if explicit:
+        return Path(explicit)
+    if environ.get("PROVISION_CONFIG"):
+        return Path(environ["PROVISION_CONFIG"])
+    for candidate in DEFAULT_PATHS:
+        if candidate.exists():
+            return candidate
+    return DEFAULT_PATHS[0]
+
+
+def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Read, override from the environment, validate; raise ConfigError listing every problem."""
+    environ = os.environ if environ is None else environ
+    raw, lines = _read_yaml(path)
+    env_values = _environment_values(environ)
+    merged = _deep_merge(raw, env_values)
+    problems = _cross_checks(merged, path, lines)
+    try:
+        settings = Settings(**merged)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path, lines, env_values) + problems) from None
+    if problems:
+        raise ConfigError(problems)
+    return Config(path=path, settings=settings, desired=desired_state(settings))
+
+
+def desired_state(settings: Settings) -> DesiredState:
+    """Apply the defaults of DESIGN §2 to each app."""
+    return DesiredState(
+        apps=tuple(_desired_app(app, settings) for app in settings.apps),
+        owner=settings.owner,
+        outpost_managed=settings.outpost.managed,
+    )
+
+
+def _desired_app(app: AppSettings, settings: Settings) -> DesiredApp:
+    d = settings.defaults
+    name = app.name or naming.default_name(app.host)
+    return DesiredApp(
+        host=app.host,
+        name=name,
+        slug=app.slug or naming.default_slug(name),
+        group=app.group,
+        icon=app.icon,
+        description=app.description,
+        launch_url=app.launch_url or f"https://{app.host}",
+        skip_path_regex=app.skip_path_regex,
+        groups=app.groups,
+        any_user=d.any_user if app.any_user is None else app.any_user,
+        backend=app.backend,
+        authorization_flow=app.authorization_flow or d.authorization_flow,
+        invalidation_flow=app.invalidation_flow or d.invalidation_flow,
+        access_token_validity=app.access_token_validity or d.access_token_validity,
+    )
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[Loc, int]]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: config file not found (use --config or $PROVISION_CONFIG)"
+        ) from None
+    except PermissionError:
+        raise ConfigError(f"{path}: config file is not readable (permission denied)") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a config file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text file (invalid UTF-8)") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{where}: YAML syntax error: {problem}") from None
+    if data is None:
+        raise ConfigError(f"{path}: the config file is empty (see examples/provision.yaml)")
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections")
+    lines: dict[Loc, int] = {}
+    duplicates: list[str] = []
+    _index_lines(node, (), lines, duplicates, path)
+    if duplicates:
+        raise ConfigError(duplicates)
+    return data, lines
+
+
+def _index_lines(
+    node: yaml.Node | None, loc: Loc, lines: dict[Loc, int], dups: list[str], path: Path
+) -> None:
+    if node is None:
+        return
+    lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                dups.append(
+                    f"{path}:{key_node.start_mark.line + 1}: {_dotted((*loc, key))}: duplicate key"
+                )
+            seen.add(key)
+            lines[(*loc, key)] = key_node.start_mark.line + 1
+            _index_lines(value_node, (*loc, key), lines, dups, path)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _index_lines(item, (*loc, index), lines, dups, path)
+
+
+class _EnvironSource(EnvSettingsSource):
+    """pydantic-settings' environment parsing, over a mapping we are given."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(Settings)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {k.lower(): v for k, v in self._environ.items()}
+
+
+def _environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
+    try:
+        return dict(_EnvironSource(environ)())
+    except Exception as exc:  # pydantic-settings raises SettingsError for unparsable JSON
+        raise ConfigError(
+            f"environment: a PROVISION_* variable could not be parsed: {exc}"
+        ) from None
+
+
+def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _dotted(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _where(path: Path, lines: Mapping[Loc, int], loc: Loc, env: Mapping[str, Any]) -> str:
+    if loc and isinstance(loc[0], str) and _in_env(env, loc):
+        return "environment PROVISION_" + "__".join(str(p).upper() for p in loc[:2])
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return f"{path}:{lines[loc[:end]]}"
+    return str(path)
+
+
+def _in_env(env: Mapping[str, Any], loc: Loc) -> bool:
+    node: Any = env
+    for part in loc[:2]:
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+_MESSAGES = {
+    "extra_forbidden": "unknown key",
+    "missing": "required key is missing",
+}
+
+
+def _describe(
+    exc: ValidationError, path: Path, lines: Mapping[Loc, int], env: Mapping[str, Any]
+) -> list[str]:
+    problems = []
+    for error in exc.errors():
+        loc: Loc = tuple(
+            p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+        )
+        message = _MESSAGES.get(error["type"], error["msg"]).removeprefix("Value error, ")
+        scalar = not isinstance(error.get("input"), dict | list | tuple)
+        if error["type"] not in _MESSAGES and error["type"] != "value_error" and scalar:
+            message = f"{message} (got {error['input']!r})"
+        problems.append(f"{_where(path, lines, loc, env)}: {_dotted(loc)}: {message}")
+    return problems
+
+
+def _cross_checks(raw: Mapping[str, Any], path: Path, lines: Mapping[Loc, int]) -> list[str]:
+    """Checks across apps, on the raw values so they run even when a field is invalid."""
+    apps = raw.get("apps")
+    if not isinstance(apps, list):
+        return []
+    defaults = raw.get("defaults")
+    any_user_default = bool(defaults.get("any_user")) if isinstance(defaults, dict) else False
+    problems: list[str] = []
+    seen: dict[str, dict[str, int]] = {"host": {}, "name": {}, "slug": {}}
+    for index, app in enumerate(apps):
+        if not isinstance(app, dict) or not isinstance(app.get("host"), str):
+            continue
+        loc: Loc = ("apps", index)
+        any_user = app.get("any_user", any_user_default)
+        if not app.get("groups") and any_user is not True:
+            problems.append(
+                f"{_where(path, lines, loc, {})}: {_dotted(loc)}: no access rule: set groups: [...]"
+                " or any_user: true (access is never left open by omission)"
+            )
+        for key, value in _identity(app).items():
+            first = seen[key].setdefault(value.casefold(), index)
+            if first != index:
+                key_loc: Loc = ("apps", index, key)
+                problems.append(
+                    f"{_where(path, lines, key_loc, {})}: {_dotted(key_loc)}: duplicate {key}"
+                    f" {value!r} (also apps[{first}])"
+                )
+    return problems
+
+
+def _identity(app: Mapping[str, Any]) -> dict[str, str]:
+    host = str(app["host"]).strip()
+    name = app.get("name") if isinstance(app.get("name"), str) else None
+    name = name or naming.default_name(host.lower())
+    slug = app.get("slug") if isinstance(app.get("slug"), str) else None
+    return {"host": host, "name": name, "slug": slug or naming.default_slug(name)}

@@ -1,0 +1,144 @@
+"""The one error tree of the project; every expected failure is a ``ProvisionError``.
+
+    ProvisionError                       exit code (sysexits, see DESIGN §1)
+    ├── UsageError                       64  bad command line
+    ├── ConfigError                      78  config or secrets file, field, sops failure
+    ├── PlanError                        65  desired state cannot be applied as given
+    │   ├── ConflictError                    an unowned object is in the way (--adopt)
+    │   ├── UnsafePlanError                  too many deletions/updates (--force)
+    │   └── MissingReferenceError            a flow or group does not exist
+    └── AuthentikError                       anything Authentik said or failed to say
+        ├── AuthError                    77  token missing, invalid or lacking permission
+        ├── NotFound                     65  a requested object does not exist
+        ├── APIRejected                  65  a 400 with field errors
+        └── TransientAPIError            75  unreachable, timeout, 429, 5xx after retries
+            └── NotReadyError            75  readiness wait ran out
+
+The CLI catches ``ProvisionError``, prints ``str(exc)`` and exits with ``exc.exit_code``.
+Messages never contain a secret: callers pass only names, paths and statuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+EX_USAGE = 64
+EX_DATAERR = 65
+EX_SOFTWARE = 70
+EX_TEMPFAIL = 75
+EX_NOPERM = 77
+EX_CONFIG = 78
+
+
+class ProvisionError(Exception):
+    """Root of every expected failure."""
+
+    exit_code = EX_SOFTWARE
+
+
+class UsageError(ProvisionError):
+    """The command line is wrong."""
+
+    exit_code = EX_USAGE
+
+
+class ConfigError(ProvisionError):
+    """The config or secrets are invalid; ``problems`` lists every one found."""
+
+    exit_code = EX_CONFIG
+
+    def __init__(self, problems: Sequence[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class PlanError(ProvisionError):
+    """The desired state cannot be applied as given."""
+
+    exit_code = EX_DATAERR
+
+
+class ConflictError(PlanError):
+    """Unowned objects stand where declared ones would go."""
+
+    def __init__(self, conflicts: Sequence[str]) -> None:
+        self.conflicts = list(conflicts)
+        lines = [f"conflict: {c}" for c in self.conflicts]
+        lines.append(
+            "these objects are not owned by this tool; re-run with --adopt to take them over"
+        )
+        super().__init__("\n".join(lines))
+
+
+class UnsafePlanError(PlanError):
+    """The plan deletes or changes more than the safety limit allows."""
+
+
+class MissingReferenceError(PlanError):
+    """A referenced flow or group does not exist in Authentik."""
+
+    def __init__(self, missing: Sequence[str]) -> None:
+        self.missing = list(missing)
+        super().__init__("\n".join(self.missing))
+
+
+class AuthentikError(ProvisionError):
+    """Authentik answered with an error or could not be reached."""
+
+    exit_code = EX_TEMPFAIL
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        path: str = "",
+        status: int | None = None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status = status
+        where = f"{method} {path}".strip()
+        prefix = f"{where}: " if where else ""
+        suffix = f" (HTTP {status})" if status is not None else ""
+        super().__init__(f"{prefix}{message}{suffix}")
+
+
+class AuthError(AuthentikError):
+    """The token was missing, rejected, or lacks permission (Authentik answers 403)."""
+
+    exit_code = EX_NOPERM
+
+
+class NotFound(AuthentikError):
+    """The object does not exist."""
+
+    exit_code = EX_DATAERR
+
+
+class APIRejected(AuthentikError):
+    """Authentik rejected a request body; ``field_errors`` holds its messages per field."""
+
+    exit_code = EX_DATAERR
+
+    def __init__(
+        self,
+        field_errors: Mapping[str, Sequence[str]],
+        *,
+        method: str = "",
+        path: str = "",
+        status: int | None = 400,
+    ) -> None:
+        self.field_errors = {k: list(v) for k, v in field_errors.items()}
+        detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in self.field_errors.items())
+        super().__init__(f"rejected: {detail}", method=method, path=path, status=status)
+
+
+class TransientAPIError(AuthentikError):
+    """Authentik was unreachable or overloaded after the retry budget."""
+
+    exit_code = EX_TEMPFAIL
+
+
+class NotReadyError(TransientAPIError):
+    """Authentik did not become ready within ``--wait``."""

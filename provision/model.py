@@ -1,0 +1,164 @@
+"""The desired and actual state, in Authentik's own words.
+
+Desired objects come from the config (``provision.settings``); actual objects are parsed from
+API JSON by ``parse_*`` functions here, so the planner only ever sees these value objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DesiredApp:
+    """One declared host: a proxy provider, its application and its group bindings."""
+
+    host: str
+    name: str
+    slug: str
+    group: str = ""
+    icon: str = ""
+    description: str = ""
+    launch_url: str = ""
+    skip_path_regex: str = ""
+    groups: tuple[str, ...] = ()
+    any_user: bool = False
+    backend: str | None = None
+    authorization_flow: str = "default-provider-authorization-implicit-consent"
+    invalidation_flow: str = "default-provider-invalidation-flow"
+    access_token_validity: str = "hours=24"
+
+    @property
+    def provider_name(self) -> str:
+        return provider_name_for(self.name)
+
+    @property
+    def external_host(self) -> str:
+        return f"https://{self.host}"
+
+
+def provider_name_for(app_name: str) -> str:
+    """The provider name this tool derives from an application name."""
+    return f"Provider for {app_name}"
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """Everything the config declares, after validation and defaults."""
+
+    apps: tuple[DesiredApp, ...]
+    owner: str
+    outpost_managed: str = "goauthentik.io/outposts/embedded"
+
+
+@dataclass(frozen=True)
+class ProxyProvider:
+    pk: int
+    name: str
+    mode: str
+    external_host: str
+    authorization_flow: str
+    invalidation_flow: str
+    access_token_validity: str
+    skip_path_regex: str
+    assigned_application_slug: str | None = None
+
+
+@dataclass(frozen=True)
+class Application:
+    pk: str
+    slug: str
+    name: str
+    provider: int | None
+    meta_launch_url: str
+    meta_icon: str
+    meta_description: str
+    meta_publisher: str
+    group: str
+    policy_engine_mode: str
+
+
+@dataclass(frozen=True)
+class GroupBinding:
+    pk: str
+    target: str
+    group: str
+    order: int
+
+
+@dataclass(frozen=True)
+class EmbeddedOutpost:
+    pk: str
+    name: str
+    providers: frozenset[int]
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ActualState:
+    """What Authentik holds now, read with one paged list per kind."""
+
+    providers: tuple[ProxyProvider, ...]
+    applications: tuple[Application, ...]
+    bindings: tuple[GroupBinding, ...]
+    outpost: EmbeddedOutpost
+    flows: Mapping[str, str]  # slug -> pk
+    groups: Mapping[str, str]  # name -> pk
+
+
+def parse_proxy_provider(data: Mapping[str, Any]) -> ProxyProvider:
+    return ProxyProvider(
+        pk=int(data["pk"]),
+        name=str(data["name"]),
+        mode=str(data.get("mode") or "proxy"),
+        external_host=str(data.get("external_host") or ""),
+        authorization_flow=str(data.get("authorization_flow") or ""),
+        invalidation_flow=str(data.get("invalidation_flow") or ""),
+        access_token_validity=str(data.get("access_token_validity") or ""),
+        skip_path_regex=str(data.get("skip_path_regex") or ""),
+        assigned_application_slug=data.get("assigned_application_slug") or None,
+    )
+
+
+def parse_application(data: Mapping[str, Any]) -> Application:
+    provider = data.get("provider")
+    return Application(
+        pk=str(data["pk"]),
+        slug=str(data["slug"]),
+        name=str(data["name"]),
+        provider=int(provider) if provider is not None else None,
+        meta_launch_url=str(data.get("meta_launch_url") or ""),
+        meta_icon=str(data.get("meta_icon") or ""),
+        meta_description=str(data.get("meta_description") or ""),
+        meta_publisher=str(data.get("meta_publisher") or ""),
+        group=str(data.get("group") or ""),
+        policy_engine_mode=str(data.get("policy_engine_mode") or "any"),
+    )
+
+
+def parse_group_binding(data: Mapping[str, Any]) -> GroupBinding | None:
+    """A binding of a group to a target; bindings of policies or users are not ours."""
+    if not data.get("group") or data.get("policy") or data.get("user"):
+        return None
+    return GroupBinding(
+        pk=str(data["pk"]),
+        target=str(data["target"]),
+        group=str(data["group"]),
+        order=int(data.get("order") or 0),
+    )
+
+
+def parse_outpost(data: Mapping[str, Any]) -> EmbeddedOutpost:
+    return EmbeddedOutpost(
+        pk=str(data["pk"]),
+        name=str(data.get("name") or ""),
+        providers=frozenset(int(p) for p in data.get("providers") or ()),
+        config=dict(data.get("config") or {}),
+    )
+
+
+def normalise_host_url(url: str) -> str:
+    """Compare external hosts without case or trailing-slash differences (DESIGN §7)."""
+    return url.strip().rstrip("/").lower()

@@ -1,0 +1,289 @@
+"""The pure planner: ``plan(desired, actual) -> Plan``. No I/O happens or is imported here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from provision.errors import ConflictError, MissingReferenceError
+from provision.model import (
+    ActualState,
+    Application,
+    DesiredApp,
+    DesiredState,
+    ProxyProvider,
+    normalise_host_url,
+)
+from provision.plan import Change, FieldDiff, OutpostChange, Plan
+
+FORWARD_SINGLE = "forward_single"
+
+
+@dataclass
+class _Index:
+    """Lookups over the actual state, built once per plan."""
+
+    actual: ActualState
+    owner: str
+    apps: dict[str, Application] = field(default_factory=dict)
+    providers: dict[int, ProxyProvider] = field(default_factory=dict)
+    by_name: dict[str, ProxyProvider] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.apps = {a.slug: a for a in self.actual.applications}
+        self.providers = {p.pk: p for p in self.actual.providers}
+        self.by_name = {p.name: p for p in self.actual.providers}
+
+    def owned(self, app: Application) -> bool:
+        return app.meta_publisher == self.owner
+
+    def app_of(self, provider: ProxyProvider) -> Application | None:
+        return next((a for a in self.actual.applications if a.provider == provider.pk), None)
+
+
+def plan(
+    desired: DesiredState, actual: ActualState, *, prune: bool = False, adopt: bool = False
+) -> Plan:
+    """Compare desired with actual; raise ConflictError/MissingReferenceError, else a Plan."""
+    index = _Index(actual, desired.owner)
+    _check_references(desired, actual)
+    changes: list[Change] = []
+    conflicts: list[str] = []
+    bound: dict[str, int | None] = {}  # app slug -> provider pk (None: created in this run)
+    for app in desired.apps:
+        provider = _plan_app(app, index, adopt, changes, conflicts)
+        bound[app.slug] = provider.pk if provider else None
+    if conflicts:
+        raise ConflictError(conflicts)
+    declared = {a.slug for a in desired.apps}
+    undeclared = [a for a in actual.applications if index.owned(a) and a.slug not in declared]
+    removed = _plan_prune(undeclared, index, changes) if prune else frozenset()
+    outpost = _plan_outpost(actual, bound, removed, changes)
+    changes.sort(key=lambda c: c.order)
+    kept = () if prune else tuple(a.slug for a in undeclared)
+    owned = sum(1 for a in actual.applications if index.owned(a))
+    return Plan(changes=tuple(changes), outpost=outpost, kept=kept, owned_apps=owned)
+
+
+def _check_references(desired: DesiredState, actual: ActualState) -> None:
+    missing = []
+    for app in desired.apps:
+        for flow in (app.authorization_flow, app.invalidation_flow):
+            if flow not in actual.flows:
+                missing.append(f"{app.slug}: flow {flow!r} does not exist in Authentik")
+        for group in app.groups:
+            if group not in actual.groups:
+                missing.append(f"{app.slug}: group {group!r} does not exist in Authentik")
+    if missing:
+        raise MissingReferenceError(sorted(set(missing)))
+
+
+def _plan_app(
+    app: DesiredApp, index: _Index, adopt: bool, changes: list[Change], conflicts: list[str]
+) -> ProxyProvider | None:
+    existing = index.apps.get(app.slug)
+    adopting = existing is not None and not index.owned(existing)
+    if adopting and not adopt:
+        conflicts.append(f"application {app.slug!r} exists and is not owned by {index.owner!r}")
+        return None
+    provider, taken_over = _find_provider(app, existing, index, adopt, conflicts)
+    if provider is None:
+        body = _provider_body(app, index.actual)
+        changes.append(Change("create", "provider", app.slug, app.provider_name, body=body))
+    else:
+        _update_provider(app, provider, index, adopting or taken_over, changes)
+    _plan_application(app, existing, provider, index, changes)
+    return provider
+
+
+def _find_provider(
+    app: DesiredApp, existing: Application | None, index: _Index, adopt: bool, conflicts: list[str]
+) -> tuple[ProxyProvider | None, bool]:
+    """The provider to converge and whether it is taken over.
+
+    It is the application's own, else an orphan of an interrupted run (same derived name, no
+    application), else (with --adopt) an unowned provider that has no application yet.
+    """
+    if existing is not None and existing.provider in index.providers:
+        return index.providers[existing.provider], False
+    host = normalise_host_url(app.external_host)
+    for provider in index.actual.providers:
+        owner_app = index.app_of(provider)
+        same_name = provider.name == app.provider_name
+        same_host = normalise_host_url(provider.external_host) == host
+        if not (same_name or same_host) or (owner_app is not None and owner_app.slug == app.slug):
+            continue
+        if owner_app is not None:
+            what = "name" if same_name else "external host"
+            conflicts.append(
+                f"proxy provider {provider.name!r} (pk {provider.pk}) has the {what} of"
+                f" {app.slug!r} but belongs to application {owner_app.slug!r}"
+            )
+            return None, False
+        if same_name and same_host and provider.mode == FORWARD_SINGLE:
+            return provider, False  # an orphan left by an interrupted run: reuse it
+        if not adopt:
+            conflicts.append(
+                f"proxy provider {provider.name!r} (pk {provider.pk}) has the"
+                f" {'name' if same_name else 'external host'} of {app.slug!r}"
+                f" ({provider.external_host}) and is not owned by {index.owner!r}"
+            )
+            return None, False
+        return provider, True
+    return None, False
+
+
+def _provider_body(app: DesiredApp, actual: ActualState) -> dict[str, Any]:
+    return {
+        "name": app.provider_name,
+        "mode": FORWARD_SINGLE,
+        "external_host": app.external_host,
+        "authorization_flow": actual.flows[app.authorization_flow],
+        "invalidation_flow": actual.flows[app.invalidation_flow],
+        "access_token_validity": app.access_token_validity,
+        "skip_path_regex": app.skip_path_regex,
+    }
+
+
+def _update_provider(
+    app: DesiredApp, provider: ProxyProvider, index: _Index, adopting: bool, changes: list[Change]
+) -> None:
+    want = _provider_body(app, index.actual)
+    have = {
+        "name": provider.name,
+        "mode": provider.mode,
+        "external_host": provider.external_host,
+        "authorization_flow": provider.authorization_flow,
+        "invalidation_flow": provider.invalidation_flow,
+        "access_token_validity": provider.access_token_validity,
+        "skip_path_regex": provider.skip_path_regex,
+    }
+    diffs = _diff(have, want, same={"external_host": normalise_host_url})
+    if diffs:
+        # Authentik resets `mode` to proxy when a PATCH omits it (transcript 03d).
+        body = {"mode": FORWARD_SINGLE} | {d.field: d.new for d in diffs}
+        changes.append(
+            Change(
+                "update", "provider", app.slug, provider.name, diffs, body, provider.pk, adopting
+            )
+        )
+
+
+def _plan_application(
+    app: DesiredApp,
+    existing: Application | None,
+    provider: ProxyProvider | None,
+    index: _Index,
+    changes: list[Change],
+) -> None:
+    want: dict[str, Any] = {
+        "name": app.name,
+        "provider": provider.pk if provider else None,
+        "meta_launch_url": app.launch_url,
+        "meta_description": app.description,
+        "meta_publisher": index.owner,
+        "group": app.group,
+        "policy_engine_mode": "any",
+    }
+    if app.icon:
+        want["meta_icon"] = app.icon
+    if existing is None:
+        changes.append(
+            Change("create", "application", app.slug, app.name, body={"slug": app.slug} | want)
+        )
+        _plan_bindings(app, None, index, changes)
+        return
+    have = {key: getattr(existing, key) for key in want}
+    diffs = _diff(have, want)
+    if provider is None:
+        diffs = (
+            *tuple(d for d in diffs if d.field != "provider"),
+            FieldDiff("provider", existing.provider, "(new)"),
+        )
+    if diffs:
+        body = {d.field: want[d.field] for d in diffs}
+        adopting = not index.owned(existing)
+        changes.append(
+            Change(
+                "update", "application", app.slug, app.name, diffs, body, existing.slug, adopting
+            )
+        )
+    _plan_bindings(app, existing, index, changes)
+
+
+def _plan_bindings(
+    app: DesiredApp, existing: Application | None, index: _Index, changes: list[Change]
+) -> None:
+    current = [b for b in index.actual.bindings if existing is not None and b.target == existing.pk]
+    have = {b.group for b in current}
+    wanted = [] if app.any_user else [index.actual.groups[g] for g in app.groups]
+    names = {pk: name for name, pk in index.actual.groups.items()}
+    for order, group_pk in enumerate(wanted):
+        if group_pk not in have:
+            target = existing.pk if existing is not None else None  # None: created in this run
+            body = {"target": target, "group": group_pk, "order": order}
+            changes.append(
+                Change(
+                    "create",
+                    "binding",
+                    app.slug,
+                    f"{app.slug} -> group {names[group_pk]}",
+                    body=body,
+                )
+            )
+    for binding in current:
+        if binding.group not in wanted:
+            label = f"{app.slug} -> group {names.get(binding.group, binding.group)}"
+            changes.append(Change("delete", "binding", app.slug, label, pk=binding.pk))
+
+
+def _plan_prune(
+    undeclared: list[Application], index: _Index, changes: list[Change]
+) -> frozenset[int]:
+    removed = set()
+    for app in undeclared:
+        changes.append(Change("delete", "application", app.slug, app.name, pk=app.slug))
+        provider = index.providers.get(app.provider) if app.provider is not None else None
+        if provider is not None:
+            changes.append(Change("delete", "provider", app.slug, provider.name, pk=provider.pk))
+            removed.add(provider.pk)
+    return frozenset(removed)
+
+
+def _plan_outpost(
+    actual: ActualState,
+    bound: Mapping[str, int | None],
+    removed: frozenset[int],
+    changes: list[Change],
+) -> OutpostChange | None:
+    current = actual.outpost.providers
+    add_pks = frozenset(pk for pk in bound.values() if pk is not None and pk not in current)
+    add_apps = tuple(slug for slug, pk in bound.items() if pk is None)
+    remove = removed & current
+    if not (add_pks or add_apps or remove):
+        return None
+    change = OutpostChange(actual.outpost.pk, add_apps, add_pks, remove)
+    diffs = (FieldDiff("providers", sorted(current), _outpost_label(current, change)),)
+    changes.append(
+        Change("update", "outpost", "", actual.outpost.name, diffs, pk=actual.outpost.pk)
+    )
+    return change
+
+
+def _outpost_label(current: frozenset[int], change: OutpostChange) -> list[int | str]:
+    kept = sorted((current | change.add_pks) - change.remove_pks)
+    return [*kept, *(f"(new: {slug})" for slug in change.add_apps)]
+
+
+def _diff(
+    have: Mapping[str, Any], want: Mapping[str, Any], same: Mapping[str, Any] | None = None
+) -> tuple[FieldDiff, ...]:
+    same = same or {}
+    diffs = []
+    for key, new in want.items():
+        old = have.get(key)
+        norm = same.get(key, lambda v: v)
+        if norm(old if old is not None else "") != norm(new if new is not None else ""):
+            diffs.append(FieldDiff(key, old, new))
+    return tuple(diffs)

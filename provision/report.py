@@ -1,0 +1,97 @@
+"""Show a Plan like ``terraform plan`` (text, colour only on a TTY) or as stable JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from provision.plan import Change, Plan
+
+_SYMBOL = {"create": "+", "update": "~", "delete": "-"}
+_COLOUR = {"create": "\033[32m", "update": "\033[33m", "delete": "\033[31m"}
+_RESET = "\033[0m"
+_KIND = {
+    "provider": "proxy provider",
+    "application": "application",
+    "binding": "group binding",
+    "outpost": "outpost",
+}
+_HIDDEN_ON_CREATE = {"authorization_flow", "invalidation_flow", "target", "group"}
+
+
+def plan_text(plan: Plan, *, colour: bool = False) -> str:
+    """The plan as readable lines, ending with the one-line summary."""
+    lines = []
+    for change in plan.changes:
+        lines.extend(_change_lines(change, colour))
+    for slug in plan.kept:
+        lines.append(f"  ! application {slug!r} is owned but no longer declared; kept (use --prune)")
+    if lines:
+        lines.append("")
+    lines.append(plan.summary)
+    return "\n".join(lines)
+
+
+def _change_lines(change: Change, colour: bool) -> list[str]:
+    symbol = _SYMBOL[change.action]
+    adopt = " (adopt)" if change.adopt else ""
+    head = f"  {symbol} {_KIND[change.kind]} {change.name!r}{adopt}"
+    if change.kind in ("provider", "application") and change.name != change.app:
+        head += f"  [{change.app}]"
+    if colour:
+        head = f"{_COLOUR[change.action]}{head}{_RESET}"
+    rows: list[tuple[str, str]] = []
+    if change.action == "create" and change.kind != "binding":
+        rows = [(k, _show(v)) for k, v in change.body.items() if k not in _HIDDEN_ON_CREATE and v not in (None, "")]
+    elif change.action == "update":
+        rows = [(d.field, f"{_show(d.old)} -> {_show(d.new)}") for d in change.diffs]
+    width = max((len(k) for k, _ in rows), default=0)
+    return [head] + [f"      {k.ljust(width)}  {v}" for k, v in rows]
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return "(none)"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    """A stable, machine-readable form of the plan."""
+    return {
+        "summary": {
+            "add": plan.count("create"),
+            "change": sum(1 for c in plan.changes if c.action == "update"),
+            "remove": plan.count("delete"),
+            "no_changes": plan.empty,
+        },
+        "changes": [change_json(c) for c in plan.changes],
+        "kept": list(plan.kept),
+    }
+
+
+def change_json(change: Change) -> dict[str, Any]:
+    return {
+        "action": change.action,
+        "kind": change.kind,
+        "app": change.app,
+        "name": change.name,
+        "adopt": change.adopt,
+        "diffs": [{"field": d.field, "old": d.old, "new": d.new} for d in change.diffs],
+    }
+
+
+def applied_text(applied: Sequence[Change], outpost_providers: Sequence[int]) -> str:
+    if not applied:
+        return "Nothing to apply."
+    counts = {a: sum(1 for c in applied if c.action == a) for a in ("create", "update", "delete")}
+    text = (
+        f"Applied: {counts['create']} added, {counts['update']} changed, {counts['delete']} removed."
+    )
+    if any(c.kind == "outpost" for c in applied):
+        text += f" The embedded outpost now lists {len(outpost_providers)} providers (verified)."
+    return text

@@ -1,0 +1,78 @@
+"""Every file under tests/data/bad/ is refused with exit 78, naming the file and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from provision.config import load_config
+from provision.errors import EX_CONFIG, ConfigError
+
+BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
+# Files that cannot carry an "# expect:" header themselves.
+SPECIAL = {"empty.yaml": "config file is empty", "binary.yaml": "not a text file"}
+
+
+def _expected(path: Path) -> str:
+    if path.name in SPECIAL:
+        return SPECIAL[path.name]
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# expect: "), f"{path.name} lacks its '# expect:' header"
+    return first.removeprefix("# expect: ")
+
+
+CASES = sorted(p for p in BAD.glob("*.yaml"))
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(CASES) >= 40
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_bad_config_is_refused_with_file_and_field(path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    message = str(caught.value)
+    assert caught.value.exit_code == EX_CONFIG
+    assert str(path) in message
+    assert _expected(path) in message
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    config = tmp_path / "provision.yaml"
+    config.write_text(
+        "authentik:\n  timeout: abc\napps:\n"
+        "  - host: Upper.example.com\n    any_user: true\n"
+        "  - host: b.example.com\n"
+        "  - host: c.example.com\n    any_user: true\n    skip_path_regex: '.*'\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(config, environ={})
+    problems = caught.value.problems
+    assert [p.split(": ", 2)[1] for p in problems] == [
+        "authentik.timeout",
+        "apps[0].host",
+        "apps[2].skip_path_regex",
+        "apps[1]",
+    ]
+    assert problems[0].startswith(f"{config}:2: ")
+    assert problems[1].startswith(f"{config}:4: ")
+
+
+def test_directory_instead_of_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="is a directory"):
+        load_config(tmp_path, environ={})
+
+
+def test_missing_file_names_the_path(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"nope\.yaml: config file not found"):
+        load_config(tmp_path / "nope.yaml", environ={})
+
+
+def test_bad_environment_override_names_the_variable(tmp_path: Path) -> None:
+    config = tmp_path / "provision.yaml"
+    config.write_text("owner: me\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config, environ={"PROVISION_AUTHENTIK__TIMEOUT": "-5"})
+    assert "environment PROVISION_AUTHENTIK__TIMEOUT: authentik.timeout" in str(caught.value)

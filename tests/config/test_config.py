@@ -1,0 +1,72 @@
+"""Defaults, derived names, IDNA and environment overrides of the config file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from provision.config import find_config, load_config
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "provision.yaml"
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "provision.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_and_derived_names(tmp_path: Path) -> None:
+    path = _write(tmp_path, "apps:\n  - host: home-assistant.lan.example.com\n    groups: [admins]\n")
+    app = load_config(path, environ={}).desired.apps[0]
+    assert app.name == "Home Assistant"
+    assert app.slug == "home-assistant"
+    assert app.provider_name == "Provider for Home Assistant"
+    assert app.external_host == "https://home-assistant.lan.example.com"
+    assert app.launch_url == "https://home-assistant.lan.example.com"
+    assert app.authorization_flow == "default-provider-authorization-implicit-consent"
+    assert app.invalidation_flow == "default-provider-invalidation-flow"
+    assert app.access_token_validity == "hours=24"
+    assert app.groups == ("admins",)
+    assert app.any_user is False
+
+
+def test_per_app_overrides_win_over_defaults(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "defaults:\n  access_token_validity: hours=2\n  any_user: true\n"
+        "apps:\n  - host: a.example.com\n    access_token_validity: minutes=30\n"
+        "    authorization_flow: my-flow\n  - host: b.example.com\n",
+    )
+    a, b = load_config(path, environ={}).desired.apps
+    assert (a.access_token_validity, a.authorization_flow, a.any_user) == ("minutes=30", "my-flow", True)
+    assert (b.access_token_validity, b.any_user) == ("hours=2", True)
+
+
+def test_idna_host_is_stored_as_punycode(tmp_path: Path) -> None:
+    path = _write(tmp_path, "apps:\n  - host: bücher.example.com\n    any_user: true\n")
+    app = load_config(path, environ={}).desired.apps[0]
+    assert app.host == "xn--bcher-kva.example.com"
+    assert app.name == "Bücher"
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    path = _write(tmp_path, "authentik:\n  url: http://127.0.0.1:9000\n  timeout: 10\nowner: file\n")
+    environ = {
+        "PROVISION_AUTHENTIK__URL": "https://auth.example.com",
+        "PROVISION_OWNER": "env-owner",
+        "UNRELATED": "x",
+    }
+    settings = load_config(path, environ=environ).settings
+    assert settings.authentik.url == "https://auth.example.com"
+    assert settings.authentik.timeout == 10
+    assert settings.owner == "env-owner"
+
+
+def test_config_path_resolution(tmp_path: Path) -> None:
+    assert find_config("given.yaml", {"PROVISION_CONFIG": "env.yaml"}) == Path("given.yaml")
+    assert find_config(None, {"PROVISION_CONFIG": "env.yaml"}) == Path("env.yaml")
+
+
+def test_example_config_loads() -> None:
+    config = load_config(EXAMPLE, environ={})
+    assert [a.slug for a in config.desired.apps] == ["sonarr", "grafana", "jellyfin"]

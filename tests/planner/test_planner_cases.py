@@ -1,0 +1,95 @@
+"""The planner as a table: one file per case under tests/data/plans/ (desired, actual, expected)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from provision.config import desired_state
+from provision.errors import PlanError
+from provision.model import (
+    ActualState,
+    GroupBinding,
+    parse_application,
+    parse_outpost,
+    parse_proxy_provider,
+)
+from provision.plan import Change, Plan
+from provision.planner import plan
+from provision.settings import Settings
+
+CASES_DIR = Path(__file__).resolve().parents[1] / "data" / "plans"
+CASES = sorted(p for p in CASES_DIR.glob("[0-9]*.yaml"))
+BASE = yaml.safe_load((CASES_DIR / "_base.yaml").read_text())
+
+
+def _actual(overrides: dict[str, Any]) -> ActualState:
+    data = BASE | overrides
+    return ActualState(
+        providers=tuple(parse_proxy_provider(p) for p in data["providers"]),
+        applications=tuple(parse_application(a) for a in data["applications"]),
+        bindings=tuple(GroupBinding(**b) for b in data["bindings"]),
+        outpost=parse_outpost(data["outpost"]),
+        flows=data["flows"],
+        groups=data["groups"],
+    )
+
+
+def _line(change: Change) -> str:
+    adopt = " (adopt)" if change.adopt else ""
+    text = f"{change.action} {change.kind} {change.app}{adopt}"
+    if change.action == "update":
+        text += ": " + ", ".join(d.field for d in change.diffs)
+    return text
+
+
+def _run(case: dict[str, Any]) -> Plan:
+    desired = desired_state(Settings(apps=case["desired"]))
+    return plan(desired, _actual(case.get("actual", {})), **case.get("options", {}))
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_planner_case(path: Path) -> None:
+    case = yaml.safe_load(path.read_text())
+    if "error" in case:
+        with pytest.raises(PlanError) as caught:
+            _run(case)
+        kind, _, text = case["error"].partition(": ")
+        assert type(caught.value).__name__ == kind
+        assert text in str(caught.value)
+        return
+    result = _run(case)
+    assert [_line(c) for c in result.changes] == case["expect"]
+    for label, body in case.get("bodies", {}).items():
+        kind, app = label.split()
+        (change,) = [c for c in result.changes if c.kind == kind and c.app == app]
+        assert dict(change.body) == body
+    assert list(result.kept) == case.get("kept", [])
+    if "outpost" in case:
+        assert result.outpost is not None
+        assert sorted(result.outpost.add_pks) == case["outpost"]["add"]
+        assert sorted(result.outpost.remove_pks) == case["outpost"]["remove"]
+
+
+def test_planner_is_deterministic() -> None:
+    case = yaml.safe_load((CASES_DIR / "01-create-from-empty.yaml").read_text())
+    assert _run(case) == _run(case)
+
+
+def test_unsafe_prune_needs_force() -> None:
+    from provision.errors import UnsafePlanError
+
+    owned = [
+        {"pk": f"a{i}", "slug": f"app{i}", "name": f"App{i}", "provider": None,
+         "meta_publisher": "authentik-provision"}
+        for i in range(10)
+    ]
+    desired = desired_state(Settings(apps=[]))
+    result = plan(desired, _actual({"applications": owned}), prune=True)
+    assert result.count("delete") == 10
+    with pytest.raises(UnsafePlanError, match="deletes 10 of 10 owned applications"):
+        result.raise_if_unsafe(force=False)
+    result.raise_if_unsafe(force=True)
