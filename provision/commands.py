@@ -39,14 +39,22 @@ def load_secrets(args: argparse.Namespace, config: Config) -> Secrets:
 
 
 def connect(config: Config, secrets: Secrets) -> AuthentikClient:
-    from provision.authentik import AuthentikClient
+    from provision.authentik import AuthentikClient, RetryPolicy
 
     auth = config.settings.authentik
+    budget = auth.retry_budget
+    retry = RetryPolicy(
+        attempts=auth.retries,
+        initial=min(0.5, budget / 20),
+        maximum=min(8.0, budget / 2),
+        total=budget,
+    )
     return AuthentikClient(
         auth.url,
         secrets.token,
         timeout=auth.timeout,
         ca_bundle=str(auth.ca_bundle) if auth.ca_bundle else None,
+        retry=retry,
     )
 
 
@@ -70,7 +78,9 @@ def make_plan(args: argparse.Namespace, config: Config, client: AuthentikClient)
     return plan(config.desired, actual, prune=args.prune, adopt=args.adopt)
 
 
-def _show_plan(args: argparse.Namespace, plan: Plan, extra: Mapping[str, Any] | None = None) -> None:
+def _show_plan(
+    args: argparse.Namespace, plan: Plan, extra: Mapping[str, Any] | None = None
+) -> None:
     from provision.report import plan_json, plan_text
 
     if args.output == "json":
@@ -107,12 +117,21 @@ def sync(args: argparse.Namespace) -> int:
             if args.output == "json":
                 _show_plan(args, result_plan, {"applied": []})
             return _after_sync(args, config, client)
-        result = apply(result_plan, client, on_change=lambda c: log.debug("applied %s %s %s", c.action, c.kind, c.name))
+        result = apply(
+            result_plan,
+            client,
+            concurrency=config.settings.authentik.concurrency,
+            on_change=lambda c: log.debug("applied %s %s %s", c.action, c.kind, c.name),
+        )
     if args.output == "json":
-        _show_plan(args, result_plan, {
-            "applied": [change_json(c) for c in result.applied],
-            "outpost_providers": result.outpost_providers,
-        })
+        _show_plan(
+            args,
+            result_plan,
+            {
+                "applied": [change_json(c) for c in result.applied],
+                "outpost_providers": result.outpost_providers,
+            },
+        )
     else:
         out(applied_text(result.applied, result.outpost_providers))
     return _after_sync(args, config, client)

@@ -232,8 +232,12 @@ def _plan_bindings(
                     body=body,
                 )
             )
+    kept: set[str] = set()
     for binding in current:
-        if binding.group not in wanted:
+        # Authentik accepts the same binding twice (transcript 09); keep one of each.
+        if binding.group in wanted and binding.group not in kept:
+            kept.add(binding.group)
+        else:
             label = f"{app.slug} -> group {names.get(binding.group, binding.group)}"
             changes.append(Change("delete", "binding", app.slug, label, pk=binding.pk))
 

@@ -41,6 +41,9 @@ class AuthentikSettings(_Section):
     ca_bundle: Path | None = None
     timeout: float = Field(default=10.0, gt=0, le=300)
     wait: float = Field(default=0.0, ge=0)
+    concurrency: int = Field(default=8, ge=1, le=32)  # parallel independent writes; 1 = serial
+    retries: int = Field(default=5, ge=1, le=20)  # attempts per request on transient failures
+    retry_budget: float = Field(default=60.0, gt=0)  # seconds one request may spend retrying
 
     _url = field_validator("url")(check_url)
 
