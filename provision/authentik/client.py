@@ -1,0 +1,215 @@
+"""Resource-named calls on the Authentik API; each returns the JSON Authentik answers.
+
+Translation into the product's model happens elsewhere; this module knows only Authentik's
+paths, filters and quirks (see DESIGN §7: which filters work, the application list cache).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, cast
+from urllib.parse import quote
+
+import requests
+from pydantic import SecretStr
+
+from provision.authentik.transport import JSONObject, RetryPolicy, Transport
+
+log = logging.getLogger(__name__)
+
+API = "/api/v3"
+PROXY_PROVIDERS = f"{API}/providers/proxy/"
+APPLICATIONS = f"{API}/core/applications/"
+POLICY_BINDINGS = f"{API}/policies/bindings/"
+OUTPOSTS = f"{API}/outposts/instances/"
+BINDING_SUBJECTS = ("group", "policy", "user")
+
+
+def _item(collection: str, key: str | int) -> str:
+    return f"{collection}{quote(str(key), safe='')}/"
+
+
+class AuthentikClient:
+    """A thin client for the parts of the Authentik API that forward auth needs.
+
+    Args:
+        base_url: the server, e.g. ``http://127.0.0.1:9000`` (without ``/api/v3``).
+        token: an API token; ``None`` allows only the health endpoints.
+        timeout: seconds per request.
+        ca_bundle: a CA file for a private CA; TLS is verified in any case.
+        session: a ``requests.Session`` to use from every thread (default: one per thread).
+        retry: the retry budget of one call.
+        sleep: how to wait between retries (injectable for tests).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: SecretStr | None,
+        *,
+        timeout: float = 10.0,
+        ca_bundle: str | None = None,
+        session: requests.Session | None = None,
+        retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen, so sharing it is safe
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._transport = Transport(
+            base_url,
+            token,
+            timeout=timeout,
+            verify=ca_bundle if ca_bundle is not None else True,
+            session=session,
+            retry=retry,
+            sleep=sleep,
+        )
+
+    def __repr__(self) -> str:
+        return f"AuthentikClient({self.base_url!r})"
+
+    def __enter__(self) -> AuthentikClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def base_url(self) -> str:
+        return self._transport.base_url
+
+    @property
+    def request_count(self) -> int:
+        """HTTP requests sent so far, every retry attempt included."""
+        return self._transport.request_count
+
+    def close(self) -> None:
+        self._transport.close()
+
+    # -- server -------------------------------------------------------------------------------
+
+    def health_live(self) -> bool:
+        """Whether ``/-/health/live/`` answers 200 (no token needed, never raises)."""
+        return self._transport.probe("/-/health/live/")
+
+    def health_ready(self) -> bool:
+        """Whether ``/-/health/ready/`` answers 200 (no token needed, never raises)."""
+        return self._transport.probe("/-/health/ready/")
+
+    def version(self) -> JSONObject:
+        return cast(JSONObject, self._transport.call("GET", f"{API}/admin/version/"))
+
+    def me(self) -> JSONObject:
+        """The token's user, as ``{"user": {...}}``."""
+        return cast(JSONObject, self._transport.call("GET", f"{API}/core/users/me/"))
+
+    # -- flows and groups -----------------------------------------------------------------------
+
+    def list_flows(self) -> list[JSONObject]:
+        return self._transport.list_all(f"{API}/flows/instances/")
+
+    def get_flow(self, slug: str) -> JSONObject | None:
+        """The flow with this slug, or ``None`` when Authentik has none."""
+        path = _item(f"{API}/flows/instances/", slug)
+        return cast(JSONObject | None, self._transport.call("GET", path, missing_ok=True))
+
+    def list_groups(self) -> list[JSONObject]:
+        params = {"include_users": "false"}  # member lists can be huge and are not needed
+        return self._transport.list_all(f"{API}/core/groups/", params)
+
+    # -- proxy providers ------------------------------------------------------------------------
+
+    def list_proxy_providers(self) -> list[JSONObject]:
+        return self._transport.list_all(PROXY_PROVIDERS)
+
+    def create_proxy_provider(self, body: JSONObject) -> JSONObject:
+        name = body["name"]
+
+        def existing() -> JSONObject | None:
+            # name__iexact is a working filter (03b); the exact name is checked anyway.
+            found = self._transport.list_all(PROXY_PROVIDERS, {"name__iexact": name})
+            return next((p for p in found if p.get("name") == name), None)
+
+        return cast(JSONObject, self._transport.create(PROXY_PROVIDERS, body, existing))
+
+    def update_proxy_provider(self, pk: int, body: JSONObject) -> JSONObject:
+        """PATCH a provider. The body must carry ``mode``: without it Authentik validates the
+        provider as ``proxy`` mode and rejects it (transcript 03d)."""
+        path = _item(PROXY_PROVIDERS, pk)
+        return cast(JSONObject, self._transport.call("PATCH", path, json=body))
+
+    def delete_proxy_provider(self, pk: int) -> None:
+        self._transport.call("DELETE", _item(PROXY_PROVIDERS, pk))
+
+    # -- applications ---------------------------------------------------------------------------
+
+    def list_applications(self) -> list[JSONObject]:
+        """Every application. Without ``superuser_full_list`` Authentik answers from a
+        per-user cache filtered by policy (transcript 04c)."""
+        return self._transport.list_all(APPLICATIONS, {"superuser_full_list": "true"})
+
+    def get_application(self, slug: str) -> JSONObject | None:
+        path = _item(APPLICATIONS, slug)
+        return cast(JSONObject | None, self._transport.call("GET", path, missing_ok=True))
+
+    def create_application(self, body: JSONObject) -> JSONObject:
+        slug = body["slug"]
+        existing: Callable[[], JSONObject | None] = lambda: self.get_application(slug)  # noqa: E731
+        return cast(JSONObject, self._transport.create(APPLICATIONS, body, existing))
+
+    def update_application(self, slug: str, body: JSONObject) -> JSONObject:
+        path = _item(APPLICATIONS, slug)
+        return cast(JSONObject, self._transport.call("PATCH", path, json=body))
+
+    def set_application_icon_url(self, slug: str, url: str) -> None:
+        """Set the application's icon to a URL (``meta_icon`` is read-only in the API)."""
+        path = f"{_item(APPLICATIONS, slug)}set_icon_url/"
+        # Setting the same URL twice changes nothing, so this POST may be retried.
+        self._transport.call("POST", path, json={"url": url}, idempotent=True)
+
+    def delete_application(self, slug: str) -> None:
+        self._transport.call("DELETE", _item(APPLICATIONS, slug))
+
+    # -- policy bindings ------------------------------------------------------------------------
+
+    def list_policy_bindings(self, target: str | None = None) -> list[JSONObject]:
+        """Bindings, all or of one target (an application's pk)."""
+        params = {"target": target} if target is not None else {}
+        return self._transport.list_all(POLICY_BINDINGS, params)
+
+    def create_policy_binding(self, body: JSONObject) -> JSONObject:
+        """Create a binding. Authentik accepts duplicates (09), so a retry re-reads first."""
+
+        def existing() -> JSONObject | None:
+            found = self.list_policy_bindings(target=body["target"])
+            same = (b for b in found if all(b.get(k) == body.get(k) for k in BINDING_SUBJECTS))
+            return next(same, None)
+
+        return cast(JSONObject, self._transport.create(POLICY_BINDINGS, body, existing))
+
+    def delete_policy_binding(self, pk: str) -> None:
+        self._transport.call("DELETE", _item(POLICY_BINDINGS, pk))
+
+    # -- outposts -------------------------------------------------------------------------------
+
+    def find_outpost(self, managed: str) -> JSONObject | None:
+        """The outpost whose ``managed`` is exactly ``managed``, or ``None``.
+
+        Authentik ignores unknown filters and answers everything (05a, 05d), so each result is
+        checked here whatever the server filtered.
+        """
+        found = self._transport.list_all(OUTPOSTS, {"managed__iexact": managed})
+        return next((o for o in found if o.get("managed") == managed), None)
+
+    def get_outpost(self, pk: str) -> JSONObject:
+        return cast(JSONObject, self._transport.call("GET", _item(OUTPOSTS, pk)))
+
+    def set_outpost_providers(self, pk: str, providers: list[int]) -> JSONObject:
+        """Replace the outpost's provider list (Authentik's PATCH replaces, never merges)."""
+        body: dict[str, Any] = {"providers": list(providers)}
+        return cast(JSONObject, self._transport.call("PATCH", _item(OUTPOSTS, pk), json=body))
+
+    def outpost_health(self, pk: str) -> list[JSONObject]:
+        """The outpost's connected instances (empty when none is connected)."""
+        path = f"{_item(OUTPOSTS, pk)}health/"
+        return cast(list[JSONObject], self._transport.call("GET", path))

@@ -1,0 +1,371 @@
+"""HTTP plumbing for the Authentik API: sessions, error mapping, retries and paging.
+
+``requests`` exceptions and error statuses become ``AuthentikError``s here, once. The token
+travels only in each request's ``Authorization`` header: never on a session, in a log or message.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import http
+import itertools
+import logging
+import random
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import requests
+import tenacity
+import urllib3
+from pydantic import SecretStr
+
+from provision import __version__
+from provision.errors import APIRejected, AuthentikError, AuthError, NotFound, TransientAPIError
+
+log = logging.getLogger(__name__)
+
+JSONObject = dict[str, Any]
+T = TypeVar("T")
+
+PAGE_SIZE = 1000  # the largest page size Authentik honours (transcript 03b)
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "PATCH", "DELETE"})
+AUTH_MESSAGES = {
+    "Authentication credentials were not provided.": "no token provided",
+    "Token invalid/expired": "token rejected: Token invalid/expired",
+    "Unsupported authentication type": "token rejected: Unsupported authentication type",
+    "You do not have permission to perform this action.": (
+        "token lacks permission for this (needs a superuser token)"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long one call is retried; all times in seconds."""
+
+    attempts: int = 5
+    initial: float = 0.5
+    maximum: float = 8.0
+    jitter: float = 0.5
+    total: float = 60.0
+
+
+class _Retryable(Exception):
+    """One attempt failed in a way worth another try (never leaves this module)."""
+
+    def __init__(self, reason: str, status: int | None = None, retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason, self.status, self.retry_after = reason, status, retry_after
+
+
+class Transport:
+    """Sends requests to one Authentik server; safe to share between threads."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: SecretStr | None,
+        *,
+        timeout: float,
+        verify: bool | str,
+        session: requests.Session | None,
+        retry: RetryPolicy,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self._timeout = timeout
+        # No redirects: following one could carry the token to another place.
+        self._options: dict[str, Any] = {
+            "timeout": timeout,
+            "verify": verify,
+            "allow_redirects": False,
+        }
+        self._shared_session = session
+        self._retry = retry
+        self._sleep = sleep
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._own_sessions: list[requests.Session] = []
+        self._count = 0
+
+    def __repr__(self) -> str:
+        return f"Transport({self.base_url!r})"
+
+    @property
+    def request_count(self) -> int:
+        """HTTP requests sent so far, every retry attempt included."""
+        with self._lock:
+            return self._count
+
+    def close(self) -> None:
+        """Close the sessions this transport opened (a passed-in session stays open)."""
+        with self._lock:
+            sessions, self._own_sessions = self._own_sessions, []
+        for session in sessions:
+            session.close()
+
+    def _session(self) -> requests.Session:
+        # requests.Session is not documented as thread-safe, so each thread gets its own.
+        if self._shared_session is not None:
+            return self._shared_session
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            self._local.session = session
+            with self._lock:
+                self._own_sessions.append(session)
+        return session
+
+    def _headers(self, *, authenticated: bool) -> dict[str, str]:
+        headers = {"User-Agent": f"authentik-provision/{__version__}", "Accept": "application/json"}
+        if authenticated and self._token is not None:
+            headers["Authorization"] = f"Bearer {self._token.get_secret_value()}"
+        return headers
+
+    def exchange(
+        self, method: str, path: str, *, authenticated: bool = True, **request: Any
+    ) -> requests.Response:
+        """Send one request (``request``: params, json); connection failures and timeouts
+        raise ``_Retryable``, nothing of ``requests`` escapes."""
+        with self._lock:
+            self._count += 1
+        headers = self._headers(authenticated=authenticated)
+        try:
+            response = self._session().request(
+                method, self.base_url + path, headers=headers, **self._options, **request
+            )
+        except requests.Timeout as exc:
+            raise _Retryable(f"no answer within {self._timeout:g}s") from exc
+        except requests.exceptions.SSLError as exc:
+            message = "TLS failed (private CA: set authentik.ca_bundle; plain HTTP: use http://)"
+            raise AuthentikError(message, method=method, path=path) from exc
+        except requests.ConnectionError as exc:
+            raise _Retryable(_connection_failure(exc, self.base_url)) from exc
+        except requests.RequestException as exc:
+            message = f"cannot send the request ({type(exc).__name__})"
+            raise AuthentikError(message, method=method, path=path) from exc
+        log.debug("%s %s -> %s", method, path, response.status_code)
+        return response
+
+    def probe(self, path: str) -> bool:
+        """Whether an anonymous GET of ``path`` answers 200; never raises."""
+        try:
+            return self.exchange("GET", path, authenticated=False).status_code == 200
+        except (_Retryable, AuthentikError) as exc:
+            log.debug("GET %s failed: %s", path, exc)
+            return False
+
+    def send(self, method: str, path: str, *, missing_ok: bool = False, **request: Any) -> Any:
+        """One attempt: the decoded answer, ``None`` for 204 (or a JSON 404 if ``missing_ok``)."""
+        response = self.exchange(method, path, **request)
+        status = response.status_code
+        if status in RETRY_STATUSES:
+            reason = http.HTTPStatus(status).phrase.lower()
+            raise _Retryable(reason, status, _retry_after(response))
+        if missing_ok and status == 404 and isinstance(_json_body(response), dict):
+            return None
+        if not 200 <= status < 300:
+            raise error_for(method, path, response)
+        if status == 204 or not response.content:
+            return None
+        body = _json_body(response)
+        if body is None:
+            raise AuthentikError("answer is not JSON (wrong URL?)", method=method, path=path)
+        return body
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        missing_ok: bool = False,
+        idempotent: bool = False,
+        **request: Any,
+    ) -> Any:
+        """An idempotent request (``request``: params, json), retried on transient failures.
+
+        ``idempotent`` marks a POST that sets a value rather than creating an object.
+        """
+        if method not in IDEMPOTENT_METHODS and not idempotent:
+            raise ValueError(f"{method} is not idempotent; use create()")
+
+        def attempt(number: int) -> Any:
+            # A DELETE whose answer was lost may have worked: 404 on a retry means done.
+            gone_ok = missing_ok or (method == "DELETE" and number > 1)
+            return self.send(method, path, missing_ok=gone_ok, **request)
+
+        return self.with_retries(method, path, attempt)
+
+    def create(self, path: str, body: JSONObject, existing: Callable[[], JSONObject | None]) -> Any:
+        """POST ``body``; before each retry, ``existing()`` re-reads so nothing is created twice."""
+
+        def attempt(number: int) -> Any:
+            if number > 1:
+                found = existing()
+                if found is not None:
+                    log.info("POST %s: an earlier attempt created the object; using it", path)
+                    return found
+            return self.send("POST", path, json=body)
+
+        return self.with_retries("POST", path, attempt)
+
+    def with_retries(self, method: str, path: str, attempt: Callable[[int], T]) -> T:
+        """Run ``attempt(1)``, ``attempt(2)``, ... while it raises ``_Retryable`` within budget."""
+        numbers = itertools.count(1)
+        policy = self._retry
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(_Retryable),
+            stop=_stop(policy),
+            wait=_wait(policy),
+            sleep=self._sleep,
+            before_sleep=lambda state: _log_retry(method, path, policy, state),
+            reraise=True,
+        )
+        try:
+            return retrying(lambda: attempt(next(numbers)))
+        except _Retryable as exc:
+            tries = next(numbers) - 1
+            message = f"{exc.reason}; gave up after {tries} attempt{'s' if tries > 1 else ''}"
+            error = TransientAPIError(message, method=method, path=path, status=exc.status)
+            raise error from (exc.__cause__ or exc)
+
+    def list_all(self, path: str, params: Mapping[str, Any] | None = None) -> list[JSONObject]:
+        """Every object of a list endpoint, following ``pagination.next`` until it is 0."""
+        results: list[JSONObject] = []
+        page = 1
+        while True:
+            query = {**(params or {}), "page_size": PAGE_SIZE}
+            if page > 1:
+                query["page"] = page
+            body = self.call("GET", path, params=query)
+            if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+                raise AuthentikError("answer is not a page of results", method="GET", path=path)
+            results.extend(body["results"])
+            following = int(body.get("pagination", {}).get("next", 0))
+            if following == 0:
+                return results
+            if following <= page:
+                raise AuthentikError("pagination does not advance", method="GET", path=path)
+            page = following
+
+
+def _connection_failure(exc: requests.ConnectionError, base_url: str) -> str:
+    cause = exc.args[0] if exc.args else None
+    if isinstance(getattr(cause, "reason", None), urllib3.exceptions.NewConnectionError):
+        return f"cannot connect to {base_url}"
+    return f"connection to {base_url} lost before an answer"
+
+
+def _stop(policy: RetryPolicy) -> Callable[[tenacity.RetryCallState], bool]:
+    def stop(state: tenacity.RetryCallState) -> bool:
+        # idle_for counts the requested sleeps, so the budget holds with an injected sleep too.
+        spent = max(state.seconds_since_start or 0.0, state.idle_for)
+        over_budget = spent + state.upcoming_sleep > policy.total
+        return state.attempt_number >= policy.attempts or over_budget
+
+    return stop
+
+
+def _wait(policy: RetryPolicy) -> Callable[[tenacity.RetryCallState], float]:
+    def wait(state: tenacity.RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, _Retryable) and error.retry_after is not None:
+            return min(error.retry_after, policy.maximum)
+        # Exponential backoff; jitter spreads clients that failed together.
+        backoff = policy.initial * 2.0 ** (state.attempt_number - 1)
+        jitter = random.uniform(0.0, policy.jitter)  # noqa: S311 - timing, not cryptography
+        return min(policy.maximum, backoff + jitter)
+
+    return wait
+
+
+def _log_retry(method: str, path: str, policy: RetryPolicy, state: tenacity.RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    reason = error.reason if isinstance(error, _Retryable) else "failed"
+    log.warning(
+        "%s %s: %s; retry %d of %d in %.1fs",
+        method,
+        path,
+        reason,
+        state.attempt_number,
+        policy.attempts - 1,
+        state.upcoming_sleep,
+    )
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _json_body(response: requests.Response) -> Any:
+    if "json" not in response.headers.get("Content-Type", ""):
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _detail(body: Any) -> str | None:
+    detail = body.get("detail") if isinstance(body, dict) else None
+    return detail[:200] if isinstance(detail, str) else None  # keep messages one short line
+
+
+def error_for(method: str, path: str, response: requests.Response) -> AuthentikError:
+    """The error for a non-2xx answer that is not worth retrying."""
+    status = response.status_code
+    body = _json_body(response)
+    detail = _detail(body)
+    where: dict[str, Any] = {"method": method, "path": path, "status": status}
+    if status in (401, 403):
+        message = AUTH_MESSAGES.get(detail or "", f"access denied: {detail or 'no reason given'}")
+        return AuthError(message, **where)
+    if status == 404:
+        return NotFound(
+            f"not found: {detail}" if detail else "not found (wrong URL or path?)", **where
+        )
+    if status == 400:
+        return APIRejected(field_errors(body), **where)
+    if status in (405, 415):
+        # Authentik refused the request as sent (405 without a body: a missing trailing slash).
+        return APIRejected(
+            {"detail": [detail or "method not allowed (wrong URL or path?)"]}, **where
+        )
+    if status >= 500:
+        return AuthentikError("server error", **where)  # never echo a 5xx page
+    return AuthentikError("unexpected answer", **where)
+
+
+def field_errors(body: Any) -> dict[str, list[str]]:
+    """Authentik's 400 body as ``{field: [message, ...]}``, nested errors flattened."""
+    if isinstance(body, dict):
+        return {str(key): _messages(value) for key, value in body.items()}
+    if isinstance(body, list):
+        return {"non_field_errors": _messages(body)}
+    return {"non_field_errors": ["rejected without details"]}
+
+
+def _messages(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [message for item in value for message in _messages(item)]
+    if isinstance(value, dict):
+        return [f"{key}: {m}" for key, item in value.items() for m in _messages(item)]
+    return [str(value)]
