@@ -1,0 +1,171 @@
+"""Traefik v3 dynamic configuration (file provider) for the declared hosts (DESIGN §6).
+
+Per host: a router sending ``/outpost.goauthentik.io/`` to the outpost, and, for apps with a
+``backend``, the app router behind the header-stripping and forwardAuth middlewares.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import yaml
+
+from provision.errors import ConfigError, UsageError
+from provision.model import DesiredApp, DesiredState
+from provision.settings import Settings, TraefikSettings
+
+log = logging.getLogger(__name__)
+
+# The headers the outpost answers with (DESIGN §6); forwardAuth copies them onto the request.
+AUTH_RESPONSE_HEADERS = (
+    "X-authentik-username",
+    "X-authentik-groups",
+    "X-authentik-entitlements",
+    "X-authentik-email",
+    "X-authentik-name",
+    "X-authentik-uid",
+    "X-authentik-jwt",
+    "X-authentik-meta-jwks",
+    "X-authentik-meta-outpost",
+    "X-authentik-meta-provider",
+    "X-authentik-meta-app",
+    "X-authentik-meta-version",
+)
+# forwardAuth first deletes every request header matching this, then copies the outpost's: so a
+# client-sent X-authentik-* header that is not in the list above (or that a later Authentik adds)
+# cannot reach the backend either. Go canonicalises names (X-Authentik-Foo), hence (?i).
+AUTH_RESPONSE_HEADERS_REGEX = "(?i)^X-authentik-"
+OUTPOST_PATH_PREFIX = "/outpost.goauthentik.io/"
+AUTH_PATH = "/outpost.goauthentik.io/auth/traefik"
+# Traefik's default priority is the rule's length (under 270 even for a 253-character host), so
+# this puts the outpost's own paths (start, callback, sign_out) above the app router on any host.
+OUTPOST_ROUTER_PRIORITY = 1000
+FORMATS = ("yaml", "json")
+# Long rules stay on one line instead of being folded, so each router can be found with grep.
+YAML_WIDTH = 4096
+
+_YAML_HEADER = (
+    "# Traefik v3 dynamic configuration (file provider), rendered by `provision render traefik`.\n"
+    "# Edit provision.yaml and render again rather than editing this file.\n"
+)
+
+
+def render_traefik(settings: Settings, desired: DesiredState, fmt: str = "yaml") -> str:
+    """Render the dynamic config as YAML or JSON (for ``builtins.fromJSON`` in NixOS)."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown Traefik config format {fmt!r}; use yaml or json")
+    config = traefik_config(settings, desired)
+    log.debug("rendered %d Traefik routers", len(config["http"].get("routers", {})))
+    if fmt == "json":
+        return json.dumps(config, indent=2, ensure_ascii=False) + "\n"
+    body = yaml.dump(
+        config,
+        Dumper=yaml.SafeDumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=YAML_WIDTH,
+    )
+    return _YAML_HEADER + body
+
+
+def strip_middleware_name(traefik: TraefikSettings) -> str:
+    """The middleware that removes client-sent ``X-authentik-*`` headers."""
+    return f"{traefik.middleware}-strip-headers"
+
+
+def traefik_config(settings: Settings, desired: DesiredState) -> dict[str, Any]:
+    """The dynamic config as plain data, keys in a fixed order."""
+    traefik = settings.traefik
+    address = settings.outpost.address.rstrip("/")
+    problems: list[str] = []
+    routers: dict[str, Any] = {}
+    services: dict[str, Any] = {traefik.outpost_service: _outpost_service(address, traefik)}
+    for app in desired.apps:
+        _add(routers, f"{app.slug}-outpost", _outpost_router(app, traefik), "router", problems)
+        if app.backend is not None:
+            _add(routers, app.slug, _app_router(app, traefik), "router", problems)
+            _add(services, app.slug, _load_balancer(app.backend), "service", problems)
+    if problems:
+        raise ConfigError(problems)
+    # Traefik refuses an empty `routers:` map ("cannot be a standalone element").
+    http: dict[str, Any] = {"routers": routers} if routers else {}
+    http |= {
+        "middlewares": {
+            strip_middleware_name(traefik): _strip_headers(),
+            traefik.middleware: _forward_auth(address, traefik.insecure_skip_verify),
+        },
+        "services": services,
+    }
+    if traefik.insecure_skip_verify:
+        http["serversTransports"] = {traefik.outpost_service: {"insecureSkipVerify": True}}
+    return {"http": http}
+
+
+def _add(table: dict[str, Any], name: str, value: Any, kind: str, problems: list[str]) -> None:
+    # Names derive from slugs, so two apps (or an app and the outpost service) can meet.
+    if name in table:
+        problems.append(
+            f"traefik: two {kind}s would be named {name!r}; change one app's slug"
+            " (or traefik.outpost_service)"
+        )
+        return
+    table[name] = value
+
+
+def _forward_auth(address: str, insecure_skip_verify: bool) -> dict[str, Any]:
+    forward_auth: dict[str, Any] = {
+        "address": f"{address}{AUTH_PATH}",
+        "trustForwardHeader": True,
+        "authResponseHeaders": list(AUTH_RESPONSE_HEADERS),
+        "authResponseHeadersRegex": AUTH_RESPONSE_HEADERS_REGEX,
+    }
+    if insecure_skip_verify:
+        forward_auth["tls"] = {"insecureSkipVerify": True}
+    return {"forwardAuth": forward_auth}
+
+
+def _strip_headers() -> dict[str, Any]:
+    # An empty value makes Traefik delete the header. This runs before forwardAuth, so only the
+    # values the outpost itself answered with reach the backend.
+    return {"headers": {"customRequestHeaders": dict.fromkeys(AUTH_RESPONSE_HEADERS, "")}}
+
+
+def _outpost_router(app: DesiredApp, traefik: TraefikSettings) -> dict[str, Any]:
+    router: dict[str, Any] = {
+        "rule": f"Host(`{app.host}`) && PathPrefix(`{OUTPOST_PATH_PREFIX}`)",
+        "priority": OUTPOST_ROUTER_PRIORITY,
+    }
+    return router | _placement(traefik) | {"service": traefik.outpost_service} | _tls(traefik)
+
+
+def _app_router(app: DesiredApp, traefik: TraefikSettings) -> dict[str, Any]:
+    router: dict[str, Any] = {"rule": f"Host(`{app.host}`)"}
+    chain = {"middlewares": [strip_middleware_name(traefik), traefik.middleware]}
+    return router | _placement(traefik) | chain | {"service": app.slug} | _tls(traefik)
+
+
+def _placement(traefik: TraefikSettings) -> dict[str, Any]:
+    # No entryPoints key means "every entry point" to Traefik, which is what an empty list asks.
+    return {"entryPoints": list(traefik.entrypoints)} if traefik.entrypoints else {}
+
+
+def _tls(traefik: TraefikSettings) -> dict[str, Any]:
+    if traefik.cert_resolver is None:
+        return {}
+    return {"tls": {"certResolver": traefik.cert_resolver}}
+
+
+def _outpost_service(address: str, traefik: TraefikSettings) -> dict[str, Any]:
+    service = _load_balancer(address)
+    # The outpost picks the provider by the Host header, so it must see the client's.
+    service["loadBalancer"]["passHostHeader"] = True
+    if traefik.insecure_skip_verify:
+        service["loadBalancer"]["serversTransport"] = traefik.outpost_service
+    return service
+
+
+def _load_balancer(url: str) -> dict[str, Any]:
+    return {"loadBalancer": {"servers": [{"url": url}]}}

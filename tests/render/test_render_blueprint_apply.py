@@ -1,0 +1,189 @@
+"""The rendered blueprint, imported into the fake Authentik, gives the end state of a sync.
+
+One fake receives the blueprint through ``POST /api/v3/flows/instances/import/`` (transcript 08c),
+another runs ``provision sync`` on the same config; then both are read back and compared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from provision.cli import main
+from provision.render import render_blueprint
+from provision.testing.fake_authentik import FakeAuthentik
+from tests.render.render_support import load_case, write_config
+
+GROUPS = ("media", "admins", "ops")
+APPS: list[dict[str, Any]] = [
+    {
+        "host": "sonarr.home.example.test",
+        "group": "Media",
+        "description": "TV series",
+        "groups": ["media"],
+        "skip_path_regex": "^/api/\n^/feed/",
+        "backend": "http://127.0.0.1:8989",
+    },
+    {
+        "host": "grafana.home.example.test",
+        "group": "Monitoring",
+        "groups": ["admins", "ops"],
+        "access_token_validity": "hours=2",
+        "authorization_flow": "default-provider-authorization-explicit-consent",
+    },
+    {
+        "host": "jellyfin.home.example.test",
+        "name": "Jellyfin",
+        "slug": "jelly",
+        "launch_url": "https://jellyfin.home.example.test/web/",
+        "any_user": True,
+    },
+]
+
+
+def _document(url: str) -> dict[str, Any]:
+    return {
+        "authentik": {"url": url, "timeout": 10},
+        "secrets": {"sops_file": None},
+        "owner": "authentik-provision",
+        "apps": APPS,
+    }
+
+
+@pytest.fixture
+def fakes() -> Iterator[tuple[FakeAuthentik, FakeAuthentik]]:
+    with FakeAuthentik(token="t") as by_sync, FakeAuthentik(token="t") as by_blueprint:
+        for fake in (by_sync, by_blueprint):
+            for group in GROUPS:
+                fake.state.add_group(group)
+        yield by_sync, by_blueprint
+
+
+def _sync(fake: FakeAuthentik, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "sync", _document(fake.url))
+    environ = {"AUTHENTIK_TOKEN": fake.token, "RUNTIME_DIRECTORY": str(tmp_path / "sync")}
+    assert main(["-q", "--config", str(config), "sync"], environ) == 0
+
+
+def _blueprint_text(fake: FakeAuthentik, tmp_path: Path) -> str:
+    config = load_case(write_config(tmp_path / "blueprint", _document(fake.url)))
+    return render_blueprint(config.settings, config.desired)
+
+
+def _import(fake: FakeAuthentik, text: str) -> None:
+    response = requests.post(
+        f"{fake.url}/api/v3/flows/instances/import/",
+        headers={"Authorization": f"Bearer {fake.token}"},
+        files={"file": ("forward-auth.yaml", text.encode("utf-8"), "application/yaml")},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["success"] is True, response.json()["logs"]
+
+
+def _end_state(fake: FakeAuthentik) -> dict[str, Any]:
+    """What forward auth depends on, by names and slugs instead of each server's own keys."""
+    state = fake.state
+    flows = {f["pk"]: f["slug"] for f in state.flows()}
+    groups = {g["pk"]: g["name"] for g in state.groups()}
+    providers = {p["pk"]: p for p in state.proxy_providers()}
+    applications = {a["pk"]: a for a in state.applications()}
+    return {
+        "providers": {
+            p["name"]: (
+                p["mode"],
+                p["external_host"].rstrip("/").lower(),
+                flows[p["authorization_flow"]],
+                flows[p["invalidation_flow"]],
+                p["access_token_validity"],
+                p["skip_path_regex"],
+            )
+            for p in providers.values()
+        },
+        "applications": {
+            a["slug"]: (
+                a["name"],
+                providers[a["provider"]]["name"] if a["provider"] is not None else None,
+                a["meta_launch_url"],
+                a["meta_description"],
+                a["meta_publisher"],
+                a["group"],
+                a["policy_engine_mode"],
+            )
+            for a in applications.values()
+        },
+        "bindings": sorted(
+            (applications[b["target"]]["slug"], groups[b["group"]], b["order"])
+            for b in state.policy_bindings()
+            if b.get("group")
+        ),
+        "outpost": sorted(providers[pk]["name"] for pk in state.embedded_outpost()["providers"]),
+    }
+
+
+def _bind_foreign_provider(fake: FakeAuthentik) -> None:
+    """A provider someone else put on the embedded outpost."""
+    foreign = fake.state.add_proxy_provider("Someone else's", "https://other.example.test")
+    outpost = fake.state.embedded_outpost()
+    response = requests.patch(
+        f"{fake.url}/api/v3/outposts/instances/{outpost['pk']}/",
+        json={"providers": [*outpost["providers"], foreign["pk"]]},
+        headers={"Authorization": f"Bearer {fake.token}"},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_blueprint_creates_what_sync_creates(
+    fakes: tuple[FakeAuthentik, FakeAuthentik], tmp_path: Path
+) -> None:
+    by_sync, by_blueprint = fakes
+    _sync(by_sync, tmp_path)
+    _import(by_blueprint, _blueprint_text(by_blueprint, tmp_path))
+    synced, imported = _end_state(by_sync), _end_state(by_blueprint)
+    assert imported == synced
+    # The comparison is over real content, not two empty servers.
+    assert sorted(synced["applications"]) == ["grafana", "jelly", "sonarr"]
+    assert synced["bindings"] == [
+        ("grafana", "admins", 0),
+        ("grafana", "ops", 1),
+        ("sonarr", "media", 0),
+    ]
+    assert synced["outpost"] == [
+        "Provider for Grafana",
+        "Provider for Jellyfin",
+        "Provider for Sonarr",
+    ]
+    assert synced["providers"]["Provider for Grafana"][2] == (
+        "default-provider-authorization-explicit-consent"
+    )
+
+
+def test_importing_the_blueprint_twice_changes_nothing(
+    fakes: tuple[FakeAuthentik, FakeAuthentik], tmp_path: Path
+) -> None:
+    _, fake = fakes
+    text = _blueprint_text(fake, tmp_path)
+    _import(fake, text)
+    first = _end_state(fake)
+    _import(fake, text)
+    assert _end_state(fake) == first
+    assert len(fake.state.policy_bindings()) == 3
+
+
+def test_blueprint_replaces_the_outpost_list_where_sync_merges(
+    fakes: tuple[FakeAuthentik, FakeAuthentik], tmp_path: Path
+) -> None:
+    # The caveat the blueprint's header and the README state (transcript 08b).
+    by_sync, by_blueprint = fakes
+    for fake in fakes:
+        _bind_foreign_provider(fake)
+    _sync(by_sync, tmp_path)
+    _import(by_blueprint, _blueprint_text(by_blueprint, tmp_path))
+    assert "Someone else's" in _end_state(by_sync)["outpost"]
+    assert "Someone else's" not in _end_state(by_blueprint)["outpost"]
+    assert len(_end_state(by_blueprint)["outpost"]) == 3
