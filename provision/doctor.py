@@ -1,0 +1,273 @@
+"""``provision doctor``: the forward-auth set-up checked end to end, one ok / warn / FAIL line each.
+
+The checks run in dependency order; when one fails, those that need its answer are reported
+as skipped rather than attempted. The exit code comes from the worst failure (DESIGN §1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, TypeVar
+
+import requests
+
+from provision.checklist import (
+    FAIL,
+    Check,
+    doctor_exit_code,
+    doctor_report,
+    fail,
+    ok,
+    skipped,
+)
+from provision.checks import (
+    check_flow,
+    check_host,
+    check_outpost,
+    check_outpost_health,
+    check_outpost_host,
+    check_ping,
+    check_reachable,
+    check_secret_key,
+    check_tls,
+    check_token,
+    check_version,
+    config_failed,
+    flow_slugs,
+)
+from provision.commands import connect, load, load_secrets, out
+from provision.errors import EX_CONFIG, AuthError, ConfigError, ProvisionError, TransientAPIError
+from provision.model import EmbeddedOutpost, parse_application, parse_outpost, parse_proxy_provider
+from provision.probe import PING_PATH, Probe
+from provision.verify import HostResult, ask_host
+
+if TYPE_CHECKING:
+    from provision.authentik import AuthentikClient
+    from provision.config import Config
+    from provision.secrets import Secrets
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_EVERYTHING_ELSE = (
+    "secrets",
+    "reachable",
+    "TLS",
+    "token",
+    "version",
+    "flows",
+    "embedded outpost",
+    "outpost authentik_host",
+    "outpost health",
+    "hosts",
+    "outpost.address",
+    "secret key",
+)
+_OUTPOST_DETAILS = ("outpost authentik_host", "outpost health")
+
+
+def run_doctor(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    """Run every check, print the checklist (``args.output``: text or json), return the exit code.
+
+    ``environ`` is the environment the command runs in; config and secrets read it through
+    ``args`` (``provision.commands.load``), so it is not consulted again here.
+    """
+    checks = diagnose(args)
+    out(doctor_report(checks, args.output))
+    return doctor_exit_code(checks)
+
+
+def diagnose(args: argparse.Namespace, *, session: requests.Session | None = None) -> list[Check]:
+    """All checks, in order; ``session`` carries the anonymous requests (a new one if None)."""
+    doctor = _Doctor(args, session)
+    doctor.run()
+    return doctor.checks
+
+
+class _Failed:
+    """A call whose failure is already on the checklist."""
+
+
+_FAILED = _Failed()
+
+
+class _Doctor:
+    def __init__(self, args: argparse.Namespace, session: requests.Session | None) -> None:
+        self.args = args
+        self.session = session
+        self.checks: list[Check] = []
+
+    def add(self, check: Check) -> bool:
+        """Record ``check``; True unless it failed."""
+        self.checks.append(check)
+        return check.status != FAIL
+
+    def skip(self, names: Iterable[str], because: str) -> None:
+        self.checks.extend(skipped(name, because) for name in names)
+
+    def attempt(self, name: str, call: Callable[[], T]) -> T | _Failed:
+        """``call()``, or a FAIL line named ``name`` when Authentik refuses or is unreachable."""
+        try:
+            return call()
+        except ProvisionError as exc:
+            self.add(fail(name, str(exc), _fix_for(exc), exc.exit_code))
+            return _FAILED
+
+    def run(self) -> None:
+        config = self.config()
+        if config is None:
+            self.skip(_EVERYTHING_ELSE, "the config could not be loaded")
+            return
+        secrets = self.secrets(config)
+        with Probe(config.settings.authentik, session=self.session) as probe:
+            reachable = self.server(config, probe)
+            if reachable and secrets is not None:
+                self.api(config, secrets)
+            else:
+                why = "no token (the secrets could not be read)" if reachable else "unreachable"
+                self.skip(_api_checks(config), why)
+            self.outpost_endpoint(config, probe)
+        if secrets is None:
+            self.skip(["secret key"], "the secrets could not be read")
+        else:
+            self.add(check_secret_key(secrets))
+
+    def config(self) -> Config | None:
+        try:
+            config = load(self.args)
+        except ConfigError as exc:
+            self.add(config_failed("; ".join(exc.problems)))
+            return None
+        count = len(config.desired.apps)
+        self.add(ok("config", f"{config.path}: {count} app{'s' if count != 1 else ''} declared"))
+        return config
+
+    def secrets(self, config: Config) -> Secrets | None:
+        try:
+            secrets = load_secrets(self.args, config)
+        except ConfigError as exc:
+            reason = "; ".join(exc.problems)
+            self.add(
+                fail("secrets", reason, "fix the secrets (see `provision validate`)", EX_CONFIG)
+            )
+            return None
+        self.add(ok("secrets", f"token found ({secrets.token_source})"))
+        return secrets
+
+    def server(self, config: Config, probe: Probe) -> bool:
+        """Reachable and TLS: anonymous, so they run even without a token."""
+        settings = config.settings.authentik
+        url = settings.url.rstrip("/")
+        live = probe.get(f"{url}/-/health/live/")
+        ready = probe.get(f"{url}/-/health/ready/") if live.status == 200 else None
+        reachable = self.add(check_reachable(url, live, ready))
+        if live.status is not None or live.failure == "tls_failed":
+            ca_bundle = str(settings.ca_bundle) if settings.ca_bundle else None
+            self.add(check_tls(url, ca_bundle, live))
+        else:
+            self.skip(["TLS"], "Authentik is not reachable")
+        return reachable
+
+    def api(self, config: Config, secrets: Secrets) -> None:
+        with connect(config, secrets) as client:
+            user = self.attempt("token", client.me)
+            if isinstance(user, _Failed):
+                self.skip(_api_checks(config)[1:], "the token was not accepted")
+                return
+            self.add(check_token(user))
+            version = self.attempt("version", client.version)
+            if not isinstance(version, _Failed):
+                self.add(check_version(version))
+            self.flows(config, client)
+            outpost = self.outpost(config, client)
+            self.hosts(config, client, outpost)
+
+    def flows(self, config: Config, client: AuthentikClient) -> None:
+        listed = self.attempt("flows", client.list_flows)
+        if isinstance(listed, _Failed):
+            return
+        by_slug = {str(flow.get("slug")): flow for flow in listed}
+        for slug, designation in _flows_used(config).items():
+            self.add(check_flow(slug, designation, by_slug))
+
+    def outpost(self, config: Config, client: AuthentikClient) -> EmbeddedOutpost | None:
+        managed = config.desired.outpost_managed
+        found = self.attempt("embedded outpost", lambda: client.find_outpost(managed))
+        if isinstance(found, _Failed):
+            self.skip(_OUTPOST_DETAILS, "the embedded outpost could not be read")
+            return None
+        outpost = parse_outpost(found) if found is not None else None
+        self.add(check_outpost(outpost, managed))
+        if outpost is None:
+            self.skip(_OUTPOST_DETAILS, "there is no embedded outpost")
+            return None
+        self.add(check_outpost_host(outpost))
+        health = self.attempt("outpost health", lambda: client.outpost_health(outpost.pk))
+        if not isinstance(health, _Failed):
+            self.add(check_outpost_health(health))
+        return outpost
+
+    def hosts(
+        self, config: Config, client: AuthentikClient, outpost: EmbeddedOutpost | None
+    ) -> None:
+        apps = config.desired.apps
+        if not apps:
+            return
+        providers = self.attempt("proxy providers", client.list_proxy_providers)
+        applications = self.attempt("applications", client.list_applications)
+        if isinstance(providers, _Failed) or isinstance(applications, _Failed):
+            self.skip([f"host {a.host}" for a in apps], "the objects could not be listed")
+            return
+        by_pk = {p.pk: p for p in map(parse_proxy_provider, providers)}
+        by_slug = {a.slug: a for a in map(parse_application, applications)}
+        for app in apps:
+            self.add(check_host(app, config.desired.owner, by_pk, by_slug, outpost))
+
+    def outpost_endpoint(self, config: Config, probe: Probe) -> None:
+        """outpost.address answers ping, then each host as Traefik would ask it."""
+        address = config.settings.outpost.address.rstrip("/")
+        names = [_at_outpost(a.host) for a in config.desired.apps]
+        if not self.add(check_ping(address, probe.get(address + PING_PATH))):
+            self.skip(names, "outpost.address does not answer")
+            return
+        for app in config.desired.apps:
+            self.add(_answer_check(ask_host(probe, app.host, address)))
+
+
+def _api_checks(config: Config) -> list[str]:
+    """The names of the checks that need the API and the token, "token" first."""
+    flows = [f"flow {slug}" for slug in _flows_used(config)]
+    hosts = [f"host {a.host}" for a in config.desired.apps]
+    return ["token", "version", *flows, "embedded outpost", *_OUTPOST_DETAILS, *hosts]
+
+
+def _flows_used(config: Config) -> dict[str, str]:
+    defaults = config.settings.defaults
+    used = flow_slugs(config.desired.apps)
+    used.setdefault(defaults.authorization_flow, "authorization")
+    used.setdefault(defaults.invalidation_flow, "invalidation")
+    return dict(sorted(used.items()))
+
+
+def _at_outpost(host: str) -> str:
+    return f"host {host} at the outpost"
+
+
+def _answer_check(result: HostResult) -> Check:
+    name = _at_outpost(result.host)
+    if result.ok:
+        return ok(name, result.detail)
+    return fail(name, f"{result.classification}: {result.detail}", result.fix, result.exit_code)
+
+
+def _fix_for(exc: ProvisionError) -> str:
+    if isinstance(exc, AuthError):
+        return (
+            "give a superuser's API token (Admin → Directory → Tokens and App passwords) as"
+            " AUTHENTIK_TOKEN, a systemd credential or in the sops file"
+        )
+    if isinstance(exc, TransientAPIError):
+        return "check that Authentik runs and answers /-/health/ready/, then run again"
+    return "run again with -v to see the request that failed"

@@ -1,0 +1,248 @@
+"""``provision verify``: ask the outpost (and the proxy) as Traefik would and name every answer.
+
+A protected host answers an anonymous request with a redirect to
+``<proto>://<host>/outpost.goauthentik.io/start`` (DESIGN §6). Every other answer is one of the
+classic failures, named here by a stable code, with the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import requests
+
+from provision.errors import EX_DATAERR, EX_TEMPFAIL
+from provision.probe import START_PATH, Answer, Probe
+
+if TYPE_CHECKING:
+    from provision.config import Config
+
+log = logging.getLogger(__name__)
+
+AUTH_PATH = "/outpost.goauthentik.io/auth/traefik"
+REDIRECTS = frozenset({302, 307})
+PROTECTED = "protected"
+UNPROTECTED = "unprotected"
+# Nothing answered: worth a retry (75), unlike an answer that names a mistake (65).
+TRANSIENT = frozenset({"connection_refused", "timeout", "unreachable"})
+# Traefik's own answer when no router matches the Host header.
+_TRAEFIK_NOT_FOUND = "404 page not found"
+_SYNC = "run `provision sync`"
+_BY_STATUS = {404: "not_bound", 500: "missing_forwarded_headers"}
+
+# classification -> (detail, fix); {where}, {status}, {location}, {expected} are filled in.
+_TEXT: dict[str, tuple[str, str]] = {
+    PROTECTED: ("anonymous request redirected to {location}", ""),
+    "not_bound": (
+        "{where} answered Authentik's 404 page: host not bound to the embedded outpost"
+        " (or outpost not refreshed yet)",
+        f"{_SYNC} (it adds the provider to the embedded outpost), then allow the outpost up to"
+        " its refresh interval (5 minutes by default) or restart the Authentik server",
+    ),
+    "no_app_for_hostname": (
+        "{where} answered 400 'no app for hostname': not bound to this outpost",
+        "outpost.address reaches a standalone outpost that does not serve this host: bind the"
+        " provider to that outpost, or point outpost.address at the embedded one (port 9000)",
+    ),
+    UNPROTECTED: (
+        "UNPROTECTED: {where} answered {status} to an anonymous request, without a login",
+        "put the forwardAuth middleware on this host's router (`provision render traefik`"
+        " emits it) and check that skip_path_regex does not match '/'",
+    ),
+    "missing_forwarded_headers": (
+        "{where} answered {status}: missing X-Forwarded headers (the outpost's configuration"
+        " error)",
+        "check trusted proxies: Traefik's forwardAuth needs trustForwardHeader: true, and no"
+        " proxy between Traefik and the outpost may drop X-Forwarded-Host/-Proto/-Uri",
+    ),
+    "redirect_elsewhere": (
+        "{where} redirected to {location!r}, not to {expected}",
+        "outpost.address must reach the outpost itself (e.g. http://127.0.0.1:9000); check"
+        " the outpost's authentik_host and that X-Forwarded-Proto reaches it",
+    ),
+    "no_route": (
+        "{where} answered Traefik's own 404: no router matches this host",
+        "load the rendered config (`provision render traefik`) into Traefik's file provider",
+    ),
+    "connection_refused": (
+        "nothing listens at {where} (wrong port?)",
+        "point outpost.address at the outpost (the Authentik server's port 9000, or 9443 for"
+        " https) and check that it runs",
+    ),
+    "timeout": (
+        "{where} did not answer in time",
+        "check that the outpost runs and is not overloaded",
+    ),
+    "unreachable": ("{where} cannot be reached", "check the host name and the network path"),
+    "tls_failed": (
+        "TLS verification failed at {where}",
+        "use the outpost's plain-HTTP port on loopback, or set authentik.ca_bundle to its CA",
+    ),
+    "unexpected": (
+        "{where} answered HTTP {status}, which is not the login redirect",
+        "run `provision doctor` for the checks behind this answer",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class HostResult:
+    """What one declared host answered, classified.
+
+    ``via`` is ``outpost`` (asked at outpost.address) or ``proxy`` (asked through ``--through``).
+    """
+
+    host: str
+    classification: str
+    detail: str
+    fix: str = ""
+    via: str = "outpost"
+    status: int | None = None
+    location: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.classification == PROTECTED
+
+    @property
+    def exit_code(self) -> int:
+        if self.ok:
+            return 0
+        return EX_TEMPFAIL if self.classification in TRANSIENT else EX_DATAERR
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "host": self.host,
+            "ok": self.ok,
+            "classification": self.classification,
+            "detail": self.detail,
+            "fix": self.fix,
+            "via": self.via,
+            "status": self.status,
+            "location": self.location,
+        }
+
+
+def traefik_headers(host: str, proto: str = "https") -> dict[str, str]:
+    """The headers Traefik's forwardAuth sends for an anonymous ``GET /`` on ``host``."""
+    return {
+        "X-Forwarded-Host": host,
+        "X-Forwarded-Proto": proto,
+        "X-Forwarded-Uri": "/",
+        "X-Forwarded-Method": "GET",
+    }
+
+
+def verify_hosts(
+    config: Config, through: str | None = None, *, session: requests.Session | None = None
+) -> list[HostResult]:
+    """Ask the outpost about every declared host (and the proxy at ``through``, if given).
+
+    Anonymous requests only: the token is never sent. TLS is verified (authentik.ca_bundle).
+    """
+    address = config.settings.outpost.address.rstrip("/")
+    with Probe(config.settings.authentik, session=session) as probe:
+        results = [ask_host(probe, app.host, address, through) for app in config.desired.apps]
+    for result in results:
+        log.debug("%s: %s via %s", result.host, result.classification, result.via)
+    return results
+
+
+def ask_host(probe: Probe, host: str, address: str, through: str | None = None) -> HostResult:
+    """One host's result: the outpost's answer, and the proxy's when ``through`` is given."""
+    at_outpost = classify_outpost(host, probe.get(address + AUTH_PATH, traefik_headers(host)))
+    if through is None:
+        return at_outpost
+    via_proxy = classify_proxy(host, probe.get(through, {"Host": host}), through)
+    # An unprotected backend is the worst finding whatever the outpost said; otherwise the
+    # outpost's failure explains the proxy's, so it is the one worth fixing first.
+    if via_proxy.classification == UNPROTECTED or at_outpost.ok:
+        return via_proxy
+    return at_outpost
+
+
+def classify_outpost(host: str, answer: Answer) -> HostResult:
+    """Name the outpost's answer to Traefik's question about ``host``."""
+    expected = f"https://{host}{START_PATH}"
+    code = _classify(answer, (expected,))
+    return _result(host, code, answer, expected, where=f"the outpost ({answer.url})", via="outpost")
+
+
+def classify_proxy(host: str, answer: Answer, through: str) -> HostResult:
+    """Name the reverse proxy's answer to an anonymous request for ``host``."""
+    # Traefik passes on the scheme the client used, unless a TLS-terminating proxy in front of
+    # it (trusted by forwardedHeaders) said https: either way a login is demanded.
+    scheme = urlsplit(through).scheme or "http"
+    expected = f"{scheme}://{host}{START_PATH}"
+    code = _classify(answer, (expected, f"https://{host}{START_PATH}"))
+    if code == "not_bound" and answer.text.strip() == _TRAEFIK_NOT_FOUND:
+        code = "no_route"
+    return _result(host, code, answer, expected, where=f"the proxy ({through})", via="proxy")
+
+
+def _classify(answer: Answer, expected: tuple[str, ...]) -> str:
+    status = answer.status
+    if status is None:
+        return answer.failure
+    if status in REDIRECTS:
+        return PROTECTED if answer.location.startswith(expected) else "redirect_elsewhere"
+    if status == 400 and "no app for hostname" in answer.text.lower():
+        return "no_app_for_hostname"
+    if 200 <= status < 300:
+        return UNPROTECTED
+    return _BY_STATUS.get(status, "unexpected")
+
+
+def _result(
+    host: str, code: str, answer: Answer, expected: str, *, where: str, via: str
+) -> HostResult:
+    detail, fix = _TEXT[code]
+    values = {"where": where, "status": answer.status, "location": answer.location}
+    text = detail.format(expected=expected, **values)
+    if answer.status is None and answer.reason:
+        text = f"{text}: {answer.reason}"
+    return HostResult(host, code, text, fix, via, answer.status, answer.location)
+
+
+def verify_exit_code(results: Sequence[HostResult]) -> int:
+    """0 when every host is protected; 75 when something did not answer; else 65."""
+    codes = {r.exit_code for r in results}
+    for code in (EX_TEMPFAIL, EX_DATAERR):
+        if code in codes:
+            return code
+    return 0
+
+
+def verify_report(results: Sequence[HostResult], output: str = "text") -> str:
+    """One line per host and a summary, or the same as JSON (``output="json"``)."""
+    protected = sum(r.ok for r in results)
+    if output == "json":
+        document = {
+            "hosts": [r.as_json() for r in results],
+            "protected": protected,
+            "failed": len(results) - protected,
+            "exit_code": verify_exit_code(results),
+        }
+        return json.dumps(document, indent=2, sort_keys=True)
+    lines = [_line(r) for r in results]
+    lines.append(_summary(len(results), protected))
+    return "\n".join(lines)
+
+
+def _line(result: HostResult) -> str:
+    status = "ok" if result.ok else "FAIL"
+    text = f"{status:<4}  {result.host}  {result.classification}: {result.detail}"
+    return f"{text} — fix: {result.fix}" if result.fix else text
+
+
+def _summary(total: int, protected: int) -> str:
+    if total == 0:
+        return "verify: no hosts declared"
+    if protected == total:
+        return f"verify: all {total} host{'s' if total != 1 else ''} demand a login"
+    return f"verify: {total - protected} of {total} hosts FAIL; {protected} demand a login"

@@ -1,0 +1,90 @@
+"""``provision verify`` against the fake Authentik's outpost, over real sockets."""
+
+from __future__ import annotations
+
+from provision.testing.fake_authentik import FakeAuthentik
+from tests.diagnose.conftest import APPS, Cli, free_port
+
+HOSTS = [app["host"] for app in APPS]
+
+
+def _by_host(document: dict[str, object]) -> dict[str, dict[str, object]]:
+    hosts = document["hosts"]
+    assert isinstance(hosts, list)
+    return {h["host"]: h for h in hosts}
+
+
+def test_after_a_sync_every_host_demands_a_login(cli: Cli) -> None:
+    cli.sync()
+    result = cli("verify", "--output", "json")
+    assert result.code == 0, result.out + result.err
+    hosts = _by_host(result.json())
+    assert sorted(hosts) == sorted(HOSTS)
+    for host, found in hosts.items():
+        assert found["classification"] == "protected"
+        assert str(found["location"]).startswith(f"https://{host}/outpost.goauthentik.io/start")
+
+
+def test_text_output_after_a_sync(cli: Cli) -> None:
+    cli.sync()
+    result = cli("verify")
+    assert result.code == 0
+    lines = result.out.splitlines()
+    assert [line.split()[:3] for line in lines[:2]] == [
+        ["ok", host, "protected:"] for host in HOSTS
+    ]
+    assert lines[-1] == "verify: all 2 hosts demand a login"
+
+
+def test_sync_verify_checks_the_outpost_at_the_end(cli: Cli) -> None:
+    result = cli("sync", "--verify")
+    assert result.code == 0, result.err
+    assert "verify: all 2 hosts demand a login" in result.out
+
+
+def test_unbound_host_is_named_not_bound(cli: Cli, fake: FakeAuthentik) -> None:
+    """A provider and application exist, but the provider is not on the embedded outpost."""
+    cli.sync()
+    unbound = fake.state.add_proxy_provider(
+        "Provider for Radarr", "https://radarr.home.example.com", mode="forward_single"
+    )
+    fake.state.add_application(
+        "Radarr", "radarr", provider=unbound["pk"], meta_publisher="authentik-provision"
+    )
+    cli.config([*APPS, {"host": "radarr.home.example.com", "groups": ["media"]}])
+    result = cli("verify", "--output", "json")
+    assert result.code == 65
+    hosts = _by_host(result.json())
+    assert hosts["radarr.home.example.com"]["classification"] == "not_bound"
+    assert hosts["radarr.home.example.com"]["status"] == 404
+    assert "not bound to the embedded outpost" in str(hosts["radarr.home.example.com"]["detail"])
+    assert hosts["sonarr.home.example.com"]["classification"] == "protected"
+
+
+def test_unbound_host_text_line_names_the_fix(cli: Cli) -> None:
+    result = cli("verify")
+    assert result.code == 65
+    first = result.out.splitlines()[0]
+    assert first.startswith("FAIL  sonarr.home.example.com  not_bound: ")
+    assert "fix: run `provision sync`" in first
+    assert result.out.splitlines()[-1] == "verify: 2 of 2 hosts FAIL; 0 demand a login"
+
+
+def test_wrong_port_is_connection_refused_and_exit_75(cli: Cli) -> None:
+    cli.sync()
+    cli.config(outpost={"address": f"http://127.0.0.1:{free_port()}"})
+    result = cli("verify", "--output", "json")
+    hosts = _by_host(result.json())
+    assert {h["classification"] for h in hosts.values()} == {"connection_refused"}
+    assert "nothing listens at" in str(hosts[HOSTS[0]]["detail"])
+    assert result.json()["exit_code"] == 75
+    assert result.code == 75
+
+
+def test_verify_never_sends_the_token(cli: Cli, fake: FakeAuthentik) -> None:
+    cli.sync()
+    before = len(fake.requests)
+    assert cli("verify").code == 0
+    seen = fake.requests[before:]
+    assert [r.path for r in seen] == ["/outpost.goauthentik.io/auth/traefik"] * len(HOSTS)
+    assert all("authorization" not in r.headers for r in seen)
