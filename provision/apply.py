@@ -62,7 +62,9 @@ def apply(
         changes = list(stage)
         if changes[0].kind == "outpost":
             assert plan.outpost is not None  # noqa: S101 - the planner pairs them
-            result.outpost_providers, result.outpost_attempts = merge_outpost(client, plan.outpost, refs.providers)
+            result.outpost_providers, result.outpost_attempts = merge_outpost(
+                client, plan.outpost, refs.providers
+            )
             _done(result, changes[0], on_change)
             continue
         _run_stage(changes, lambda c: _write(client, c, refs), concurrency, result, on_change)
@@ -151,7 +153,9 @@ def _write_application(client: Writer, change: Change, body: Json, refs: _Refs) 
         client.set_application_icon_url(slug, str(icon))
 
 
-def merge_outpost(client: Writer, change: OutpostChange, created: dict[str, int]) -> tuple[list[int], int]:
+def merge_outpost(
+    client: Writer, change: OutpostChange, created: dict[str, int]
+) -> tuple[list[int], int]:
     """Merge our providers into the outpost's list, keeping everyone else's.
 
     The list is re-read right before the PATCH and again after it; if another writer replaced
@@ -166,9 +170,12 @@ def merge_outpost(client: Writer, change: OutpostChange, created: dict[str, int]
         after = {int(p) for p in client.get_outpost(change.outpost_pk).get("providers") or ()}
         if add <= after and not (after & change.remove_pks):
             return sorted(after), attempt
-        log.warning("the outpost's provider list changed under us; merging again (attempt %d)", attempt)
+        log.warning(
+            "the outpost's provider list changed under us; merging again (attempt %d)", attempt
+        )
     raise AuthentikError(
-        f"the embedded outpost's provider list kept changing; {OUTPOST_ATTEMPTS} merges did not hold",
+        f"the embedded outpost's provider list kept changing; {OUTPOST_ATTEMPTS} merges"
+        " did not hold",
         method="PATCH",
         path=f"/api/v3/outposts/instances/{change.outpost_pk}/",
     )

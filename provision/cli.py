@@ -27,14 +27,19 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="provision",
-        description="Declare Authentik forward-auth hosts once; create, bind, render and verify them.",
+        description="Declare Authentik forward-auth hosts once; create, bind, render and"
+        " verify them.",
         epilog="Exit codes: 0 ok, 2 changes pending (plan --detailed-exitcode), 64 usage,"
         " 65 cannot apply as given, 70 bug, 75 Authentik not ready/unreachable, 77 token"
         " rejected, 78 invalid config or secrets.",
     )
     parser.add_argument("--version", action="version", version=f"provision {__version__}")
-    parser.add_argument("--config", metavar="PATH", help="config file (default: $PROVISION_CONFIG,"
-                        " ./provision.yaml, /etc/authentik-provision/provision.yaml)")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: $PROVISION_CONFIG,"
+        " ./provision.yaml, /etc/authentik-provision/provision.yaml)",
+    )
     parser.add_argument("--log-format", choices=("text", "json"), default="text")
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument("-v", "--verbose", action="count", default=0, help="more log lines")
@@ -46,33 +51,49 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("validate", help="check config and secrets (decrypts; no network)")
     _add_render(sub)
     _add_doctor_verify(sub)
-    sub.add_parser("demo", help="run plan, sync, sync again and verify against a bundled fake Authentik")
+    sub.add_parser(
+        "demo", help="run plan, sync, sync again and verify against a bundled fake Authentik"
+    )
     return parser
 
 
-def _add_sync(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    sync = sub.add_parser("sync", help="plan, print the plan, apply it and verify the outpost binding")
+def _add_sync(sub: argparse._SubParsersAction[_Parser]) -> None:
+    sync = sub.add_parser(
+        "sync", help="plan, print the plan, apply it and verify the outpost binding"
+    )
     _plan_options(sync)
     sync.add_argument("--force", action="store_true", help="allow plans over the safety limit")
-    sync.add_argument("--wait", type=float, metavar="SECONDS", default=None,
-                      help="wait up to SECONDS for Authentik to be ready (default: authentik.wait)")
-    sync.add_argument("--verify", action="store_true", help="afterwards, check each host at the outpost")
+    sync.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        default=None,
+        help="wait up to SECONDS for Authentik to be ready (default: authentik.wait)",
+    )
+    sync.add_argument(
+        "--verify", action="store_true", help="afterwards, check each host at the outpost"
+    )
 
 
-def _add_plan(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_plan(sub: argparse._SubParsersAction[_Parser]) -> None:
     plan = sub.add_parser("plan", help="show what sync would change; writes nothing")
     _plan_options(plan)
-    plan.add_argument("--detailed-exitcode", action="store_true",
-                      help="exit 2 when changes are pending, 0 when there are none")
+    plan.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="exit 2 when changes are pending, 0 when there are none",
+    )
 
 
 def _plan_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--prune", action="store_true", help="delete owned objects no longer declared")
+    parser.add_argument(
+        "--prune", action="store_true", help="delete owned objects no longer declared"
+    )
     parser.add_argument("--adopt", action="store_true", help="take over unowned objects in the way")
     parser.add_argument("--output", choices=("text", "json"), default="text")
 
 
-def _add_render(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_render(sub: argparse._SubParsersAction[_Parser]) -> None:
     render = sub.add_parser("render", help="render Traefik config or an Authentik blueprint")
     what = render.add_subparsers(dest="what", metavar="WHAT", parser_class=_Parser)
     what.required = True
@@ -83,17 +104,22 @@ def _add_render(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     blueprint.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
 
 
-def _add_doctor_verify(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_doctor_verify(sub: argparse._SubParsersAction[_Parser]) -> None:
     doctor = sub.add_parser("doctor", help="diagnose the set-up, one line per check")
     doctor.add_argument("--output", choices=("text", "json"), default="text")
     verify = sub.add_parser("verify", help="prove each host demands a login")
-    verify.add_argument("--through", metavar="URL", help="also ask through the reverse proxy at URL")
+    verify.add_argument(
+        "--through", metavar="URL", help="also ask through the reverse proxy at URL"
+    )
     verify.add_argument("--output", choices=("text", "json"), default="text")
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     """Run the CLI; ``environ`` replaces os.environ for config, secrets and the lock."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error (64)
+        return exc.code if isinstance(exc.code, int) else 0
     args.environ = environ
     from provision.logs import setup_logging
 

@@ -47,6 +47,7 @@ def connect(config: Config, secrets: Secrets) -> AuthentikClient:
         attempts=auth.retries,
         initial=min(0.5, budget / 20),
         maximum=min(8.0, budget / 2),
+        jitter=min(0.5, budget / 20),
         total=budget,
     )
     return AuthentikClient(
@@ -140,11 +141,11 @@ def sync(args: argparse.Namespace) -> int:
 def _after_sync(args: argparse.Namespace, config: Config, client: AuthentikClient) -> int:
     if not args.verify:
         return 0
-    from provision.verify import verify_hosts, verify_report
+    from provision.verify import verify_exit_code, verify_hosts, verify_report
 
     results = verify_hosts(config)
     out(verify_report(results, output=args.output))
-    return 0 if all(r.ok for r in results) else 65
+    return verify_exit_code(results)
 
 
 def validate(args: argparse.Namespace) -> int:
@@ -187,9 +188,9 @@ def doctor(args: argparse.Namespace) -> int:
 
 
 def verify(args: argparse.Namespace) -> int:
-    from provision.verify import verify_hosts, verify_report
+    from provision.verify import verify_exit_code, verify_hosts, verify_report
 
     config = load(args)
     results = verify_hosts(config, through=args.through)
     out(verify_report(results, output=args.output))
-    return 0 if all(r.ok for r in results) else 65
+    return verify_exit_code(results)

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from provision.errors import AuthError, AuthentikError, NotReadyError
+from provision.errors import AuthentikError, AuthError, NotReadyError
 
 if TYPE_CHECKING:
     from provision.config import Config

@@ -26,7 +26,9 @@ def plan_text(plan: Plan, *, colour: bool = False) -> str:
     for change in plan.changes:
         lines.extend(_change_lines(change, colour))
     for slug in plan.kept:
-        lines.append(f"  ! application {slug!r} is owned but no longer declared; kept (use --prune)")
+        lines.append(
+            f"  ! application {slug!r} is owned but no longer declared; kept (use --prune)"
+        )
     if lines:
         lines.append("")
     lines.append(plan.summary)
@@ -43,7 +45,11 @@ def _change_lines(change: Change, colour: bool) -> list[str]:
         head = f"{_COLOUR[change.action]}{head}{_RESET}"
     rows: list[tuple[str, str]] = []
     if change.action == "create" and change.kind != "binding":
-        rows = [(k, _show(v)) for k, v in change.body.items() if k not in _HIDDEN_ON_CREATE and v not in (None, "")]
+        rows = [
+            (k, _show(v))
+            for k, v in change.body.items()
+            if k not in _HIDDEN_ON_CREATE and v not in (None, "")
+        ]
     elif change.action == "update":
         rows = [(d.field, f"{_show(d.old)} -> {_show(d.new)}") for d in change.diffs]
     width = max((len(k) for k, _ in rows), default=0)
@@ -90,7 +96,8 @@ def applied_text(applied: Sequence[Change], outpost_providers: Sequence[int]) ->
         return "Nothing to apply."
     counts = {a: sum(1 for c in applied if c.action == a) for a in ("create", "update", "delete")}
     text = (
-        f"Applied: {counts['create']} added, {counts['update']} changed, {counts['delete']} removed."
+        f"Applied: {counts['create']} added, {counts['update']} changed,"
+        f" {counts['delete']} removed."
     )
     if any(c.kind == "outpost" for c in applied):
         text += f" The embedded outpost now lists {len(outpost_providers)} providers (verified)."

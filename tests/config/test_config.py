@@ -16,7 +16,9 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 
 def test_defaults_and_derived_names(tmp_path: Path) -> None:
-    path = _write(tmp_path, "apps:\n  - host: home-assistant.lan.example.com\n    groups: [admins]\n")
+    path = _write(
+        tmp_path, "apps:\n  - host: home-assistant.lan.example.com\n    groups: [admins]\n"
+    )
     app = load_config(path, environ={}).desired.apps[0]
     assert app.name == "Home Assistant"
     assert app.slug == "home-assistant"
@@ -38,7 +40,11 @@ def test_per_app_overrides_win_over_defaults(tmp_path: Path) -> None:
         "    authorization_flow: my-flow\n  - host: b.example.com\n",
     )
     a, b = load_config(path, environ={}).desired.apps
-    assert (a.access_token_validity, a.authorization_flow, a.any_user) == ("minutes=30", "my-flow", True)
+    assert (a.access_token_validity, a.authorization_flow, a.any_user) == (
+        "minutes=30",
+        "my-flow",
+        True,
+    )
     assert (b.access_token_validity, b.any_user) == ("hours=2", True)
 
 
@@ -50,7 +56,9 @@ def test_idna_host_is_stored_as_punycode(tmp_path: Path) -> None:
 
 
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
-    path = _write(tmp_path, "authentik:\n  url: http://127.0.0.1:9000\n  timeout: 10\nowner: file\n")
+    path = _write(
+        tmp_path, "authentik:\n  url: http://127.0.0.1:9000\n  timeout: 10\nowner: file\n"
+    )
     environ = {
         "PROVISION_AUTHENTIK__URL": "https://auth.example.com",
         "PROVISION_OWNER": "env-owner",

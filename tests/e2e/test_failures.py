@@ -57,7 +57,15 @@ def test_token_without_permission_is_77(cli: Cli, fake: FakeAuthentik) -> None:
 
 
 def test_unreachable_is_75_naming_the_endpoint(cli: Cli) -> None:
-    cli.config(hosts(1), authentik={"url": f"http://127.0.0.1:{_closed_port()}", "timeout": 1})
+    cli.config(
+        hosts(1),
+        authentik={
+            "url": f"http://127.0.0.1:{_closed_port()}",
+            "timeout": 1,
+            "retries": 2,
+            "retry_budget": 1,
+        },
+    )
     result = cli("plan")
     assert result.code == 75
     assert "/api/v3/" in result.err

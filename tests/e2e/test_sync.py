@@ -30,6 +30,7 @@ def _unrelated(fake: FakeAuthentik, n: int = 3) -> list[int]:
         for i in range(n)
     ]
     _bind_by_hand(fake, pks)
+    fake.clear_log()
     return pks
 
 
@@ -44,7 +45,8 @@ def _write_paths(fake: FakeAuthentik) -> list[str]:
 def test_first_sync_of_20_hosts_keeps_unrelated_providers(cli: Cli, fake: FakeAuthentik) -> None:
     fake.state.add_group("media")
     unrelated = _unrelated(fake)
-    apps = hosts(18) + [
+    apps = [
+        *hosts(18),
         {"host": "open1.home.example.com", "any_user": True},
         {"host": "open2.home.example.com", "any_user": True},
     ]

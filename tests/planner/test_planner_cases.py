@@ -83,8 +83,13 @@ def test_unsafe_prune_needs_force() -> None:
     from provision.errors import UnsafePlanError
 
     owned = [
-        {"pk": f"a{i}", "slug": f"app{i}", "name": f"App{i}", "provider": None,
-         "meta_publisher": "authentik-provision"}
+        {
+            "pk": f"a{i}",
+            "slug": f"app{i}",
+            "name": f"App{i}",
+            "provider": None,
+            "meta_publisher": "authentik-provision",
+        }
         for i in range(10)
     ]
     desired = desired_state(Settings(apps=[]))

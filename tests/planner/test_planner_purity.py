@@ -8,7 +8,18 @@ from pathlib import Path
 import provision
 
 PURE_MODULES = ["planner.py", "plan.py", "model.py"]
-FORBIDDEN = {"requests", "subprocess", "socket", "urllib", "http", "os", "pathlib", "shutil", "tenacity", "io"}
+FORBIDDEN = {
+    "requests",
+    "subprocess",
+    "socket",
+    "urllib",
+    "http",
+    "os",
+    "pathlib",
+    "shutil",
+    "tenacity",
+    "io",
+}
 
 
 def _imports(path: Path) -> set[str]:

@@ -40,11 +40,15 @@ def test_dotenv_block_inside_a_value(encrypt: Encrypt, sops_environ: dict[str, s
 
 
 def test_dotenv_file_format(encrypt: Encrypt, sops_environ: dict[str, str]) -> None:
-    path = encrypt(f"AUTHENTIK_TOKEN={TOKEN}\nAUTHENTIK_SECRET_KEY={SECRET_KEY}\n", name="secrets.env")
+    path = encrypt(
+        f"AUTHENTIK_TOKEN={TOKEN}\nAUTHENTIK_SECRET_KEY={SECRET_KEY}\n", name="secrets.env"
+    )
     assert load_secrets(_settings(path), sops_environ).token.get_secret_value() == TOKEN
 
 
-def test_token_from_environment_makes_sops_optional(sops_environ: dict[str, str], tmp_path: Path) -> None:
+def test_token_from_environment_makes_sops_optional(
+    sops_environ: dict[str, str], tmp_path: Path
+) -> None:
     environ = sops_environ | {"AUTHENTIK_TOKEN": TOKEN}
     secrets = load_secrets(_settings(tmp_path / "absent.yaml"), environ)
     assert secrets.token.get_secret_value() == TOKEN
@@ -59,7 +63,9 @@ def test_token_from_systemd_credential(sops_environ: dict[str, str], tmp_path: P
     assert secrets.token_source == "systemd credential authentik-token"
 
 
-def test_age_key_from_systemd_credential(encrypt: Encrypt, sops_environ: dict[str, str], tmp_path: Path) -> None:
+def test_age_key_from_systemd_credential(
+    encrypt: Encrypt, sops_environ: dict[str, str], tmp_path: Path
+) -> None:
     path = encrypt({"AUTHENTIK_TOKEN": TOKEN, "AUTHENTIK_SECRET_KEY": SECRET_KEY})
     creds = tmp_path / "creds"
     creds.mkdir()
@@ -74,11 +80,19 @@ def test_age_key_from_systemd_credential(encrypt: Encrypt, sops_environ: dict[st
     [
         ({"AUTHENTIK_SECRET_KEY": SECRET_KEY}, "key AUTHENTIK_TOKEN not found"),
         ({"AUTHENTIK_TOKEN": TOKEN}, "key AUTHENTIK_SECRET_KEY not found"),
-        ({"AUTHENTIK_TOKEN": TOKEN, "AUTHENTIK_SECRET_KEY": "short"}, "AUTHENTIK_SECRET_KEY is too short"),
-        ({"AUTHENTIK_TOKEN": "", "AUTHENTIK_SECRET_KEY": SECRET_KEY}, "key AUTHENTIK_TOKEN not found or empty"),
+        (
+            {"AUTHENTIK_TOKEN": TOKEN, "AUTHENTIK_SECRET_KEY": "short"},
+            "AUTHENTIK_SECRET_KEY is too short",
+        ),
+        (
+            {"AUTHENTIK_TOKEN": "", "AUTHENTIK_SECRET_KEY": SECRET_KEY},
+            "key AUTHENTIK_TOKEN not found or empty",
+        ),
     ],
 )
-def test_document_problems(encrypt: Encrypt, sops_environ: dict[str, str], content: dict[str, str], message: str) -> None:
+def test_document_problems(
+    encrypt: Encrypt, sops_environ: dict[str, str], content: dict[str, str], message: str
+) -> None:
     path = encrypt(content)
     with pytest.raises(ConfigError) as caught:
         load_secrets(_settings(path), sops_environ)
@@ -88,7 +102,9 @@ def test_document_problems(encrypt: Encrypt, sops_environ: dict[str, str], conte
 
 
 def test_encrypted_for_another_key(encrypt: Encrypt, sops_environ: dict[str, str]) -> None:
-    path = encrypt({"AUTHENTIK_TOKEN": TOKEN, "AUTHENTIK_SECRET_KEY": SECRET_KEY}, key="age-other.txt")
+    path = encrypt(
+        {"AUTHENTIK_TOKEN": TOKEN, "AUTHENTIK_SECRET_KEY": SECRET_KEY}, key="age-other.txt"
+    )
     with pytest.raises(ConfigError, match="no available key can decrypt this file"):
         load_secrets(_settings(path), sops_environ)
 
@@ -113,13 +129,15 @@ def test_sops_not_installed(encrypt: Encrypt, sops_environ: dict[str, str]) -> N
         load_secrets(_settings(path, sops_binary="sops-does-not-exist"), sops_environ)
 
 
-def test_sops_runs_without_shell_and_token_not_on_argv(encrypt: Encrypt, sops_environ: dict[str, str]) -> None:
+def test_sops_runs_without_shell_and_token_not_on_argv(
+    encrypt: Encrypt, sops_environ: dict[str, str]
+) -> None:
     path = encrypt({"AUTHENTIK_TOKEN": TOKEN, "AUTHENTIK_SECRET_KEY": SECRET_KEY})
     seen: list[dict[str, Any]] = []
 
     def recording_run(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
         seen.append({"argv": argv, **kwargs})
-        return subprocess.run(argv, **kwargs)  # the real sops
+        return subprocess.run(argv, **kwargs)  # noqa: PLW1510 - the real sops, as called
 
     before = set(os.listdir(path.parent))
     load_secrets(_settings(path), sops_environ, run=recording_run)
@@ -132,4 +150,8 @@ def test_sops_runs_without_shell_and_token_not_on_argv(encrypt: Encrypt, sops_en
 
 
 def test_parse_dotenv() -> None:
-    assert parse_dotenv('A=1\n# x\nexport B="two"\nC=\'3\'\nnot a pair\n') == {"A": "1", "B": "two", "C": "3"}
+    assert parse_dotenv("A=1\n# x\nexport B=\"two\"\nC='3'\nnot a pair\n") == {
+        "A": "1",
+        "B": "two",
+        "C": "3",
+    }
