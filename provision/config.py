@@ -17,6 +17,7 @@ from provision.errors import ConfigError
 from provision.model import DesiredApp, DesiredState
 from provision.settings import AppSettings, Settings
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DEFAULT_PATHS = (Path("provision.yaml"), Path("/etc/authentik-provision/provision.yaml"))
 Loc = tuple[str | int, ...]
 
@@ -100,8 +101,7 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[Loc, int]]:
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not a text file (invalid UTF-8)") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node, data = _parse(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
@@ -117,6 +117,16 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[Loc, int]]:
     if duplicates:
         raise ConfigError(duplicates)
     return data, lines
+
+
+def _parse(text: str) -> tuple[yaml.Node | None, Any]:
+    """Parse once (with libyaml when present), keeping the node tree for line numbers."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
 
 
 def _index_lines(

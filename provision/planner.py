@@ -12,6 +12,7 @@ from provision.model import (
     Application,
     DesiredApp,
     DesiredState,
+    GroupBinding,
     ProxyProvider,
     normalise_host_url,
 )
@@ -22,24 +23,35 @@ FORWARD_SINGLE = "forward_single"
 
 @dataclass
 class _Index:
-    """Lookups over the actual state, built once per plan."""
+    """Lookups over the actual state, built once per plan so planning stays linear."""
 
     actual: ActualState
     owner: str
     apps: dict[str, Application] = field(default_factory=dict)
     providers: dict[int, ProxyProvider] = field(default_factory=dict)
+    app_by_provider: dict[int, Application] = field(default_factory=dict)
     by_name: dict[str, ProxyProvider] = field(default_factory=dict)
+    by_host: dict[str, list[ProxyProvider]] = field(default_factory=dict)
+    bindings: dict[str, list[GroupBinding]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.apps = {a.slug: a for a in self.actual.applications}
         self.providers = {p.pk: p for p in self.actual.providers}
         self.by_name = {p.name: p for p in self.actual.providers}
+        for provider in self.actual.providers:
+            host = normalise_host_url(provider.external_host)
+            self.by_host.setdefault(host, []).append(provider)
+        for app in self.actual.applications:
+            if app.provider is not None:
+                self.app_by_provider.setdefault(app.provider, app)
+        for binding in self.actual.bindings:
+            self.bindings.setdefault(binding.target, []).append(binding)
 
     def owned(self, app: Application) -> bool:
         return app.meta_publisher == self.owner
 
     def app_of(self, provider: ProxyProvider) -> Application | None:
-        return next((a for a in self.actual.applications if a.provider == provider.pk), None)
+        return self.app_by_provider.get(provider.pk)
 
 
 def plan(
@@ -107,12 +119,13 @@ def _find_provider(
     """
     if existing is not None and existing.provider in index.providers:
         return index.providers[existing.provider], False
-    host = normalise_host_url(app.external_host)
-    for provider in index.actual.providers:
+    named = index.by_name.get(app.provider_name)
+    hosted = index.by_host.get(normalise_host_url(app.external_host), [])
+    candidates = ([named] if named else []) + [p for p in hosted if p is not named]
+    for provider in candidates:
         owner_app = index.app_of(provider)
-        same_name = provider.name == app.provider_name
-        same_host = normalise_host_url(provider.external_host) == host
-        if not (same_name or same_host) or (owner_app is not None and owner_app.slug == app.slug):
+        same_name = provider is named
+        if owner_app is not None and owner_app.slug == app.slug:
             continue
         if owner_app is not None:
             what = "name" if same_name else "external host"
@@ -121,7 +134,7 @@ def _find_provider(
                 f" {app.slug!r} but belongs to application {owner_app.slug!r}"
             )
             return None, False
-        if same_name and same_host and provider.mode == FORWARD_SINGLE:
+        if same_name and provider.mode == FORWARD_SINGLE:
             return provider, False  # an orphan left by an interrupted run: reuse it
         if not adopt:
             conflicts.append(
@@ -215,7 +228,7 @@ def _plan_application(
 def _plan_bindings(
     app: DesiredApp, existing: Application | None, index: _Index, changes: list[Change]
 ) -> None:
-    current = [b for b in index.actual.bindings if existing is not None and b.target == existing.pk]
+    current = index.bindings.get(existing.pk, []) if existing is not None else []
     have = {b.group for b in current}
     wanted = [] if app.any_user else [index.actual.groups[g] for g in app.groups]
     names = {pk: name for name, pk in index.actual.groups.items()}
