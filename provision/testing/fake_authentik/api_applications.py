@@ -1,0 +1,228 @@
+"""``/core/applications/`` (transcripts 04a-04d, 09), including the list cache of 04c.
+
+Without ``superuser_full_list=true`` Authentik paginates the *filtered* list (so the
+pagination counts follow the filters), then answers the applications the user may open,
+taken from a cache per user and page number that ignores filters and page size. The cache is
+filled only by requests without ``search`` and dropped whenever an application or a policy
+binding changes.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from . import serializers
+from .fields import ErrorDetail, Errors, read_body
+from .listing import listing, ordered, page_body, paginate, search
+from .routing import (
+    DETAIL_ALLOW,
+    LIST_ALLOW,
+    READ_ALLOW,
+    ApiRequest,
+    ApiResponse,
+    Route,
+    body_object,
+    created,
+    no_content,
+    not_found,
+    ok,
+    query_flag,
+    rejected,
+    route,
+)
+from .rules import APPLICATION
+from .store import Record, Store
+
+MODEL = "Application"
+DEFAULTS: Record = {
+    "provider": None,
+    "backchannel_providers": [],
+    "open_in_new_tab": False,
+    "meta_launch_url": "",
+    "meta_description": "",
+    "meta_publisher": "",
+    "policy_engine_mode": "any",
+    "group": "",
+}
+EXACT_FILTERS = ("name", "slug", "group", "meta_launch_url", "meta_description", "meta_publisher")
+
+
+def _unique_problems(store: Store, instance: Record | None, data: Mapping[str, Any]) -> Errors:
+    errors: Errors = {}
+    others = [a for a in store.applications.values() if a is not instance]
+    if "slug" in data and any(a["slug"] == data["slug"] for a in others):
+        errors["slug"] = [ErrorDetail("Application with this slug already exists.", "unique")]
+    provider = data.get("provider")
+    if provider is not None and any(a["provider"] == provider for a in others):
+        message = "Application with this provider already exists."
+        errors["provider"] = [ErrorDetail(message, "unique")]
+    return errors
+
+
+def save_application(
+    store: Store, instance: Record | None, body: Mapping[str, Any], *, partial: bool
+) -> tuple[Record | None, Errors]:
+    """Create (``instance`` None) or update an application; (record, {}) or (None, errors)."""
+    data, errors = read_body(APPLICATION, body, partial=partial, exists=store.exists)
+    errors = {**_unique_problems(store, instance, data), **errors}
+    if errors:
+        return None, errors
+    record = instance
+    if record is None:
+        record = {"pk": str(uuid.uuid4()), **DEFAULTS, "backchannel_providers": []}
+    record.update(data)
+    store.applications[record["pk"]] = record
+    store.forget_application_lists()
+    return record, {}
+
+
+def delete_application(store: Store, record: Record) -> None:
+    """Delete an application and its policy bindings; its provider stays (transcript 09)."""
+    del store.applications[record["pk"]]
+    for pk in [pk for pk, b in store.bindings.items() if b["target"] == record["pk"]]:
+        del store.bindings[pk]
+    store.forget_application_lists()
+
+
+def user_may_open(store: Store, record: Record, user_pk: int) -> bool:
+    """The policy engine's verdict: no bindings passes; else any/all of the enabled ones."""
+    verdicts = []
+    for binding in store.bindings.values():
+        if binding["target"] != record["pk"] or not binding["enabled"]:
+            continue
+        if binding["group"] is not None:
+            passed = user_pk in store.groups.get(binding["group"], {}).get("users", [])
+        else:
+            passed = binding["user"] == user_pk
+        verdicts.append(passed != binding["negate"])
+    if not verdicts:
+        return True
+    return all(verdicts) if record["policy_engine_mode"] == "all" else any(verdicts)
+
+
+def _filtered(store: Store, query: Mapping[str, str]) -> list[Record]:
+    records = list(store.applications.values())
+    for name in EXACT_FILTERS:
+        if name in query:
+            records = [r for r in records if r[name] == query[name]]
+    if query.get("search"):
+        fields = ("name", "slug", "meta_launch_url", "meta_description", "meta_publisher", "group")
+        records = search(records, query["search"], lambda r: [r[f] for f in fields])
+    return ordered(records, query, ["name"])
+
+
+def list_applications(store: Store, request: ApiRequest) -> ApiResponse:
+    user_pk = request.user["pk"]
+    render = functools.partial(serializers.application, store)
+    records = _filtered(store, request.query)
+    full_list = query_flag(request.query, "superuser_full_list", default=False)
+    if full_list and store.is_superuser(user_pk):
+        return listing(records, request.query, render)
+    page = paginate(records, request.query)
+    if isinstance(page, ApiResponse):
+        return page
+    cacheable = not request.query.get("search")
+    key = (user_pk, page.number)
+    allowed = store.application_lists.get(key) if cacheable else None
+    if not allowed:
+        with_launch_url = query_flag(request.query, "only_with_launch_url", default=False)
+        allowed = [
+            r["pk"]
+            for r in page.items
+            if user_may_open(store, r, user_pk)
+            and (not with_launch_url or serializers.application(store, r)["launch_url"])
+        ]
+        if cacheable:
+            store.application_lists[key] = allowed
+    results = [render(store.applications[pk]) for pk in allowed if pk in store.applications]
+    return ApiResponse(200, page_body(page, results))
+
+
+def _lookup(store: Store, slug: str) -> Record | ApiResponse:
+    record = next((a for a in store.applications.values() if a["slug"] == slug), None)
+    return record if record is not None else not_found(MODEL)
+
+
+def retrieve(store: Store, request: ApiRequest) -> ApiResponse:
+    record = _lookup(store, request.params["slug"])
+    if isinstance(record, ApiResponse):
+        return record
+    return ok(serializers.application(store, record))
+
+
+def create(store: Store, request: ApiRequest) -> ApiResponse:
+    body, problem = body_object(request)
+    if problem is not None:
+        return problem
+    record, errors = save_application(store, None, body, partial=False)
+    if record is None:
+        return rejected(errors)
+    return created(serializers.application(store, record))
+
+
+def update(store: Store, request: ApiRequest) -> ApiResponse:
+    record = _lookup(store, request.params["slug"])
+    if isinstance(record, ApiResponse):
+        return record
+    body, problem = body_object(request)
+    if problem is not None:
+        return problem
+    saved, errors = save_application(store, record, body, partial=request.method == "PATCH")
+    if saved is None:
+        return rejected(errors)
+    return ok(serializers.application(store, saved))
+
+
+def destroy(store: Store, request: ApiRequest) -> ApiResponse:
+    record = _lookup(store, request.params["slug"])
+    if isinstance(record, ApiResponse):
+        return record
+    delete_application(store, record)
+    return no_content()
+
+
+def check_access(store: Store, request: ApiRequest) -> ApiResponse:
+    record = _lookup(store, request.params["slug"])
+    if isinstance(record, ApiResponse):
+        return record
+    text = request.query.get("for_user", str(request.user["pk"]))
+    user_pk = int(text) if text.strip().isdigit() else None
+    if user_pk is None or user_pk not in store.users:
+        return rejected({"for_user": [ErrorDetail("User does not exist.", "invalid")]})
+    passing = user_may_open(store, record, user_pk)
+    return ok({"passing": passing, "messages": [], "log_messages": []})
+
+
+def set_icon_url(store: Store, request: ApiRequest) -> ApiResponse:
+    """Authentik stores the URL as the icon and answers ``{}``; without ``url`` a bare 400."""
+    record = _lookup(store, request.params["slug"])
+    if isinstance(record, ApiResponse):
+        return record
+    body, problem = body_object(request)
+    if problem is not None:
+        return problem
+    url = body.get("url")
+    if not isinstance(url, str) or not url:
+        return ApiResponse(400)
+    record["meta_icon"] = url
+    return ok({})
+
+
+ROUTES: list[Route] = [
+    route(
+        "/core/applications/",
+        {"GET": list_applications, "POST": create},
+        LIST_ALLOW,
+        open_to_all=frozenset({"GET"}),
+    ),
+    route(
+        "/core/applications/{slug}/",
+        {"GET": retrieve, "PUT": update, "PATCH": update, "DELETE": destroy},
+        DETAIL_ALLOW,
+    ),
+    route("/core/applications/{slug}/check_access/", {"GET": check_access}, READ_ALLOW),
+    route("/core/applications/{slug}/set_icon_url/", {"POST": set_icon_url}, ("POST",)),
+]

@@ -1,0 +1,188 @@
+"""``/outposts/instances/`` (transcripts 05a-05d): the embedded outpost and its provider list."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from . import seed, serializers
+from .fields import ErrorDetail, Errors, read_body
+from .listing import listing, ordered, search
+from .routing import (
+    DETAIL_ALLOW,
+    LIST_ALLOW,
+    READ_ALLOW,
+    ApiRequest,
+    ApiResponse,
+    Route,
+    body_object,
+    created,
+    malformed_key,
+    no_content,
+    not_found,
+    ok,
+    rejected,
+    route,
+)
+from .rules import OUTPOST
+from .store import Record, Store
+
+MODEL = "Outpost"
+
+
+def _is_embedded(record: Record | None) -> bool:
+    return record is not None and record["managed"] == seed.EMBEDDED_OUTPOST_MANAGED
+
+
+def _field_problems(store: Store, instance: Record | None, data: Mapping[str, Any]) -> Errors:
+    errors: Errors = {}
+    name = data.get("name")
+    if name is not None and any(
+        o["name"] == name and o is not instance for o in store.outposts.values()
+    ):
+        errors["name"] = [ErrorDetail("Outpost with this name already exists.", "unique")]
+    elif name is not None and _is_embedded(instance) and instance and name != instance["name"]:
+        errors["name"] = [ErrorDetail("Embedded outpost's name cannot be changed", "invalid")]
+    providers = data.get("providers")
+    if providers is not None:
+        kind = data.get("type", instance["type"] if instance else "proxy")
+        if not providers and not _is_embedded(instance):
+            errors["providers"] = [ErrorDetail("This list may not be empty.", "empty")]
+        elif providers and kind != "proxy":
+            message = f"Outpost type {kind} can't be used with ProxyProvider providers."
+            errors["providers"] = [ErrorDetail(message, "invalid")]
+    return errors
+
+
+def save_outpost(
+    store: Store, instance: Record | None, body: Mapping[str, Any], *, partial: bool
+) -> tuple[Record | None, Errors]:
+    """Create or update an outpost; ``providers`` replaces the list (duplicates folded)."""
+    data, errors = read_body(OUTPOST, body, partial=partial, exists=store.exists)
+    errors = {**_field_problems(store, instance, data), **errors}
+    if errors:
+        return None, errors
+    record = instance
+    if record is None:
+        record = {"pk": str(uuid.uuid4()), "service_connection": None, "managed": None}
+    record.update(data)
+    record["providers"] = list(dict.fromkeys(record.get("providers", [])))
+    store.outposts[record["pk"]] = record
+    return record, {}
+
+
+def _providers_by_pk(store: Store, text: str) -> int | ApiResponse:
+    pk = int(text) if text.strip().isdigit() else None
+    if pk is None or pk not in store.providers:
+        message = f"Select a valid choice. {text} is not one of the available choices."
+        return ApiResponse(400, {"providers_by_pk": [message]})
+    return pk
+
+
+def _filtered(store: Store, query: Mapping[str, str]) -> list[Record] | ApiResponse:
+    records = list(store.outposts.values())
+    for name in ("managed", "name"):
+        exact, contains = query.get(f"{name}__iexact"), query.get(f"{name}__icontains")
+        if exact is not None:
+            records = [r for r in records if (r[name] or "").casefold() == exact.casefold()]
+        if contains is not None:
+            records = [r for r in records if contains.casefold() in (r[name] or "").casefold()]
+    if "providers_by_pk" in query:
+        pk = _providers_by_pk(store, query["providers_by_pk"])
+        if isinstance(pk, ApiResponse):
+            return pk
+        records = [r for r in records if pk in r["providers"]]
+    empty = query.get("providers__isnull", "").lower()
+    if empty in ("true", "false"):
+        records = [r for r in records if (not r["providers"]) == (empty == "true")]
+    if any(key.startswith("service_connection__name__") for key in query):
+        records = []  # no outpost of the fake has a service connection
+    if query.get("search"):
+        records = search(records, query["search"], lambda r: _searched_fields(store, r))
+    return records
+
+
+def _searched_fields(store: Store, record: Record) -> list[Any]:
+    names = [store.providers[pk]["name"] for pk in record["providers"] if pk in store.providers]
+    return [record["name"], *names]
+
+
+def list_outposts(store: Store, request: ApiRequest) -> ApiResponse:
+    records = _filtered(store, request.query)
+    if isinstance(records, ApiResponse):
+        return records
+    records = ordered(records, request.query, ["name"])
+    return listing(records, request.query, lambda r: serializers.outpost(store, r))
+
+
+def _lookup(store: Store, key: str) -> Record | ApiResponse:
+    try:
+        pk = str(uuid.UUID(key))
+    except ValueError:
+        return malformed_key()
+    record = store.outposts.get(pk)
+    return record if record is not None else not_found(MODEL)
+
+
+def retrieve(store: Store, request: ApiRequest) -> ApiResponse:
+    record = _lookup(store, request.params["pk"])
+    if isinstance(record, ApiResponse):
+        return record
+    return ok(serializers.outpost(store, record))
+
+
+def create(store: Store, request: ApiRequest) -> ApiResponse:
+    body, problem = body_object(request)
+    if problem is not None:
+        return problem
+    record, errors = save_outpost(store, None, body, partial=False)
+    if record is None:
+        return rejected(errors)
+    return created(serializers.outpost(store, record))
+
+
+def update(store: Store, request: ApiRequest) -> ApiResponse:
+    record = _lookup(store, request.params["pk"])
+    if isinstance(record, ApiResponse):
+        return record
+    body, problem = body_object(request)
+    if problem is not None:
+        return problem
+    saved, errors = save_outpost(store, record, body, partial=request.method == "PATCH")
+    if saved is None:
+        return rejected(errors)
+    return ok(serializers.outpost(store, saved))
+
+
+def destroy(store: Store, request: ApiRequest) -> ApiResponse:
+    record = _lookup(store, request.params["pk"])
+    if isinstance(record, ApiResponse):
+        return record
+    del store.outposts[record["pk"]]
+    return no_content()
+
+
+def health(store: Store, request: ApiRequest) -> ApiResponse:
+    """No outpost instance ever connects to the fake, so there is no health to report."""
+    record = _lookup(store, request.params["pk"])
+    if isinstance(record, ApiResponse):
+        return record
+    return ok([])
+
+
+def default_settings(store: Store, request: ApiRequest) -> ApiResponse:
+    config = dict(seed.OUTPOST_CONFIG_DEFAULTS, authentik_host=f"{store.base_url}/")
+    return ok({"config": config})
+
+
+ROUTES: list[Route] = [
+    route("/outposts/instances/", {"GET": list_outposts, "POST": create}, LIST_ALLOW),
+    route("/outposts/instances/default_settings/", {"GET": default_settings}, READ_ALLOW),
+    route(
+        "/outposts/instances/{pk}/",
+        {"GET": retrieve, "PUT": update, "PATCH": update, "DELETE": destroy},
+        DETAIL_ALLOW,
+    ),
+    route("/outposts/instances/{pk}/health/", {"GET": health}, READ_ALLOW),
+]

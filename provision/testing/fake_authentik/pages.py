@@ -1,0 +1,115 @@
+"""The HTML pages the fake answers outside the JSON API, shaped like Authentik's own."""
+
+from __future__ import annotations
+
+import html
+from http import HTTPStatus
+
+# Authentik's "Not Found" page: what an unknown path, a missing trailing slash or a host the
+# embedded outpost does not serve falls through to.
+_NOT_FOUND_LINES = (
+    "",
+    "",
+    "",
+    "",
+    "<!DOCTYPE html>",
+    "",
+    "<html>",
+    "    <head>",
+    '        <meta charset="UTF-8">',
+    '        <meta name="viewport" content="width=device-width, initial-scale=1, maximum-scale=1">',
+    " " * 8,
+    '        <meta name="darkreader-lock">',
+    "        <title>",
+    "authentik",
+    "</title>",
+    '        <link rel="icon" href="/static/dist/assets/icons/icon.png">',
+    '        <link rel="shortcut icon" href="/static/dist/assets/icons/icon.png">',
+    " " * 8,
+    '<link rel="prefetch" href="/static/dist/assets/images/flow_background.jpg" />',
+    '<link rel="stylesheet" type="text/css" href="/static/dist/patternfly.min.css">',
+    '<link rel="stylesheet" type="text/css" href="/static/dist/theme-dark.css" '
+    'media="(prefers-color-scheme: dark)">',
+    "",
+    "",
+    "",
+    "<script>",
+    "    window.authentik = {",
+    '        locale: "en",',
+    "        config: JSON.parse(''),",
+    "        brand: JSON.parse(''),",
+    '        versionFamily: "",',
+    '        versionSubdomain: "",',
+    '        build: "",',
+    "        api: {",
+    '            base: "",',
+    '            relBase: "",',
+    "        },",
+    "    };",
+    '    window.addEventListener("DOMContentLoaded", function () {',
+    " " * 8,
+    "    });",
+    "</script>",
+    "",
+    "",
+    "",
+    " " * 8,
+    '  <meta name="color-scheme" content="light dark" />',
+    '  <meta name="theme-color" content="#ffffff" media="(prefers-color-scheme: light)">',
+    '  <meta name="theme-color" content="#18191a" media="(prefers-color-scheme: dark)">',
+    "",
+    "",
+    "",
+    '        <link rel="stylesheet" type="text/css" href="/static/dist/authentik.css">',
+    "",
+    "        <style></style>",
+    '        <script src="/static/dist/poly-2025.10.3.js" type="module"></script>',
+    '        <script src="/static/dist/standalone/loading/index-2025.10.3.js" '
+    'type="module"></script>',
+    " " * 8,
+    "<style>",
+    ":root {",
+    '    --ak-flow-background: url("/static/dist/assets/images/flow_background.jpg");',
+    "    --pf-c-background-image--BackgroundImage: var(--ak-flow-background);",
+    "    --pf-c-background-image--BackgroundImage-2x: var(--ak-flow-background);",
+    "    --pf-c-background-image--BackgroundImage--sm: var(--ak-flow-background);",
+    "    --pf-c-background-image--BackgroundImage--sm-2x: var(--ak-flow-background);",
+    "    --pf-c-background-image--BackgroundImage-lg: var(--ak-flow-background);",
+    "}",
+    "</style>",
+    "    </head>",
+    "    <body>",
+    '        <div class="pf-c-background-image"></div>',
+    '        <div class="pf-c-page">',
+    '            <div class="pf-c-login">',
+    '                <div class="pf-c-login__container">',
+    '                    <main class="pf-c-login__main">',
+    '                        <header class="pf-c-login__main-header">',
+    '                            <h1 class="pf-c-title pf-m-3xl">Not Found</h1>',
+    "                        </header>",
+    '                        <div class="pf-c-login__main-body">',
+    "                            <p>The requested URL was not found on this server.</p>",
+    '                            <a href="/" class="pf-c-button pf-m-primary">Go home</a>',
+    "                        </div>",
+    "                    </main>",
+    "                </div>",
+    "            </div>",
+    "        </div>",
+    "    </body>",
+    "</html>",
+    "",
+)
+NOT_FOUND_PAGE = "\n".join(_NOT_FOUND_LINES)
+
+
+def proxy_error_body(status: int) -> str:
+    """The plain-text body a reverse proxy in front of Authentik answers errors with."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def redirect_page(location: str, status: int) -> str:
+    """The little body Go's http.Redirect (the outpost) writes under a redirect."""
+    return f'<a href="{html.escape(location)}">{HTTPStatus(status).phrase}</a>.\n\n'

@@ -1,0 +1,179 @@
+"""The request models the fake accepts, field by field, as Authentik 2025.10.3 declares them.
+
+Each table mirrors one ``*Request`` component of Authentik's OpenAPI schema (a test holds
+them to it); the extra attributes (relations, URL schemes, model validators) are behaviour
+the transcripts show but the schema cannot express.
+"""
+
+from __future__ import annotations
+
+from .fields import SLUG_MESSAGE, Field, patched, timedelta_seconds
+
+SLUG_PATTERN = "^[-a-zA-Z0-9_]+$"
+RESERVED_APPLICATION_SLUGS = ("authorize", "token", "device", "userinfo", "introspect", "revoke")
+WEB_SCHEMES = ("http", "https")
+
+
+def _timedelta_message(value: str) -> str | None:
+    if timedelta_seconds(value) is None:
+        return f"{value} is not in the correct format of 'hours=3;minutes=1'."
+    return None
+
+
+def _reserved_slug_message(value: str) -> str | None:
+    if value in RESERVED_APPLICATION_SLUGS:
+        return f"The slug '{value}' is reserved and cannot be used for applications."
+    return None
+
+
+def _uuid(relation: str, *, required: bool = False, nullable: bool = False) -> Field:
+    return Field("string", format="uuid", relation=relation, required=required, nullable=nullable)
+
+
+def _pk_list(relation: str, *, uuids: bool = False, required: bool = False) -> Field:
+    if uuids:
+        items = Field("string", format="uuid", relation=relation)
+    else:
+        items = Field("integer", relation=relation)
+    return Field("array", items=items, required=required)
+
+
+_NAME = Field("string", required=True, min_length=1)
+_TEXT = Field("string")
+_BOOL = Field("boolean")
+_VALIDITY = Field("string", min_length=1, check=_timedelta_message)
+
+PROXY_PROVIDER: dict[str, Field] = {
+    "name": _NAME,
+    "authentication_flow": _uuid("flow", nullable=True),
+    "authorization_flow": _uuid("flow", required=True),
+    "invalidation_flow": _uuid("flow", required=True),
+    "property_mappings": _pk_list("property_mapping", uuids=True),
+    "internal_host": Field("string", format="uri", url_schemes=WEB_SCHEMES),
+    "external_host": Field(
+        "string", required=True, min_length=1, format="uri", url_schemes=WEB_SCHEMES
+    ),
+    "internal_host_ssl_validation": _BOOL,
+    "certificate": _uuid("certificate", nullable=True),
+    "skip_path_regex": _TEXT,
+    "basic_auth_enabled": _BOOL,
+    "basic_auth_password_attribute": _TEXT,
+    "basic_auth_user_attribute": _TEXT,
+    "mode": Field("string", enum=("proxy", "forward_single", "forward_domain")),
+    "intercept_header_auth": _BOOL,
+    "cookie_domain": _TEXT,
+    "jwt_federation_sources": _pk_list("source", uuids=True),
+    "jwt_federation_providers": _pk_list("oauth2_provider"),
+    "access_token_validity": _VALIDITY,
+    "refresh_token_validity": _VALIDITY,
+}
+
+APPLICATION: dict[str, Field] = {
+    "name": _NAME,
+    "slug": Field(
+        "string",
+        required=True,
+        min_length=1,
+        max_length=50,
+        pattern=SLUG_PATTERN,
+        pattern_message=SLUG_MESSAGE,
+        check=_reserved_slug_message,
+    ),
+    "provider": Field("integer", nullable=True, relation="provider"),
+    "backchannel_providers": _pk_list("provider"),
+    "open_in_new_tab": _BOOL,
+    "meta_launch_url": Field("string", format="uri"),
+    "meta_description": _TEXT,
+    "meta_publisher": _TEXT,
+    "policy_engine_mode": Field("string", enum=("all", "any")),
+    "group": _TEXT,
+}
+
+POLICY_BINDING: dict[str, Field] = {
+    "policy": _uuid("policy", nullable=True),
+    "group": _uuid("group", nullable=True),
+    "user": Field("integer", nullable=True, relation="user"),
+    "target": _uuid("binding_target", required=True),
+    "negate": _BOOL,
+    "enabled": _BOOL,
+    "order": Field("integer", required=True, minimum=-2147483648, maximum=2147483647),
+    "timeout": Field("integer", minimum=0, maximum=2147483647),
+    "failure_result": _BOOL,
+}
+
+OUTPOST: dict[str, Field] = {
+    "name": _NAME,
+    "type": Field("string", required=True, enum=("proxy", "ldap", "radius", "rac")),
+    # Emptiness is judged by the outpost rules: the embedded outpost may have no providers.
+    "providers": _pk_list("provider", required=True),
+    "service_connection": _uuid("service_connection", nullable=True),
+    "config": Field("object", required=True),
+    "managed": Field("string", nullable=True, min_length=1),
+}
+
+GROUP: dict[str, Field] = {
+    "name": _NAME,
+    "is_superuser": _BOOL,
+    "parent": _uuid("group", nullable=True),
+    "users": _pk_list("user"),
+    "attributes": Field("object"),
+    "roles": _pk_list("role", uuids=True),
+    "children": _pk_list("group", uuids=True),
+}
+
+BLUEPRINT_INSTANCE: dict[str, Field] = {
+    "name": _NAME,
+    "path": _TEXT,
+    "context": Field("object"),
+    "enabled": _BOOL,
+    "content": _TEXT,
+}
+
+USER: dict[str, Field] = {
+    "username": Field("string", required=True, min_length=1, max_length=150),
+    "name": Field("string", required=True),
+    "is_active": _BOOL,
+    "last_login": Field("string", format="date-time", nullable=True),
+    "groups": _pk_list("group", uuids=True),
+    "email": Field("string", format="email", max_length=254),
+    "attributes": Field("object"),
+    "path": Field("string", min_length=1),
+    "type": Field(
+        "string", enum=("internal", "external", "service_account", "internal_service_account")
+    ),
+}
+
+TOKEN: dict[str, Field] = {
+    "managed": Field("string", nullable=True, min_length=1),
+    "identifier": Field(
+        "string",
+        required=True,
+        min_length=1,
+        max_length=255,
+        pattern=SLUG_PATTERN,
+        pattern_message=SLUG_MESSAGE,
+    ),
+    "intent": Field("string", enum=("verification", "api", "recovery", "app_password")),
+    "user": Field("integer", relation="user"),
+    "description": _TEXT,
+    "expires": Field("string", format="date-time", nullable=True),
+    "expiring": _BOOL,
+}
+
+REQUEST_MODELS: dict[str, dict[str, Field]] = {
+    "ProxyProviderRequest": PROXY_PROVIDER,
+    "PatchedProxyProviderRequest": patched(PROXY_PROVIDER),
+    "ApplicationRequest": APPLICATION,
+    "PatchedApplicationRequest": patched(APPLICATION),
+    "PolicyBindingRequest": POLICY_BINDING,
+    "PatchedPolicyBindingRequest": patched(POLICY_BINDING),
+    "OutpostRequest": OUTPOST,
+    "PatchedOutpostRequest": patched(OUTPOST),
+    "GroupRequest": GROUP,
+    "PatchedGroupRequest": patched(GROUP),
+    "BlueprintInstanceRequest": BLUEPRINT_INSTANCE,
+    "PatchedBlueprintInstanceRequest": patched(BLUEPRINT_INSTANCE),
+    "UserRequest": USER,
+    "TokenRequest": TOKEN,
+}
+"""Schema component name -> the table the fake validates that request body with."""

@@ -1,0 +1,48 @@
+"""Fixtures of the fake's own tests: a running fake and an API session for it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from provision.testing.fake_authentik import FakeAuthentik
+
+TOKEN = "fake-server-test-token-3c1e"  # distinctive, so a leak is found by a plain search
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeAuthentik]:
+    with FakeAuthentik(token=TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+def api(fake: FakeAuthentik) -> Iterator[requests.Session]:
+    """A session sending the superuser token, never through a proxy from the environment."""
+    with requests.Session() as session:
+        session.trust_env = False
+        session.headers["Authorization"] = f"Bearer {TOKEN}"
+        yield session
+
+
+ProviderBody = Callable[[str, str], dict[str, Any]]
+
+
+@pytest.fixture
+def provider_body(fake: FakeAuthentik) -> ProviderBody:
+    """Builds a valid forward_single provider body with the fake's default flows."""
+    flows = {flow["slug"]: flow["pk"] for flow in fake.state.flows()}
+
+    def body(name: str, host: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "mode": "forward_single",
+            "external_host": f"https://{host}",
+            "authorization_flow": flows["default-provider-authorization-implicit-consent"],
+            "invalidation_flow": flows["default-provider-invalidation-flow"],
+        }
+
+    return body

@@ -1,0 +1,296 @@
+"""The fake against the recordings of a real Authentik 2025.10.3, one test per transcript.
+
+Each transcript builds on the state the earlier ones (by name) left, so for file N a fresh
+fake first replays files < N without checking, then replays N checking every answer: the
+status, the recorded headers, and the body's shape (same keys, recursively, and the first
+element of lists); error bodies must carry the same messages and list answers the same
+pagination and number of results. Primary keys the fake chose differently are learned from
+its answers and substituted into later requests.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from provision.testing.fake_authentik import FakeAuthentik
+
+SHARED = Path(__file__).parents[2].parent / "shared"
+TRANSCRIPTS = SHARED / "authentik-api" / "transcripts"
+FILES = sorted(TRANSCRIPTS.glob("*.json"))
+TOKEN = "transcript-replay-token"
+EMBEDDED = "goauthentik.io/outposts/embedded"
+RECORDED_TEXT_LIMIT = 2000  # the recorder kept the first 2,000 characters of text bodies
+
+# What the real server did between two recordings without any request showing it.
+BEFORE_FILE: dict[str, Callable[[FakeAuthentik], object]] = {
+    # 08a left a blueprint instance for the worker; 08b was recorded after the worker ran.
+    "08b-blueprint-applied-by-worker": lambda fake: fake.run_blueprint_worker(),
+}
+
+# (transcript, request index) -> why the fake cannot answer it as recorded. Keep it short.
+EXEMPT: dict[tuple[str, int], str] = {}
+
+# Integer primary keys in request bodies and queries, by the key they appear under.
+INT_KINDS = {
+    "provider": "provider",
+    "providers": "provider",
+    "providers_by_pk": "provider",
+    "backchannel_providers": "provider",
+    "user": "user",
+    "users": "user",
+    "for_user": "user",
+}
+OBJECT_KINDS = {"provider_obj": "provider", "user_obj": "user"}
+
+
+def path_kind(path: str) -> str:
+    """Which kind of integer key a path's segments or answer carry."""
+    return "user" if "/core/users/" in path or "/core/tokens/" in path else "provider"
+
+
+@functools.cache
+def load(path: Path) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    return entries
+
+
+def walk(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from walk(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from walk(item)
+
+
+class Replay:
+    """Sends recorded requests to a fake, translating the recorded primary keys."""
+
+    def __init__(self, fake: FakeAuthentik, session: requests.Session) -> None:
+        self.fake = fake
+        self.session = session
+        self.uuids: dict[str, str] = {}
+        self.ints: dict[tuple[str, int], int] = {}
+        self._map_preinstalled_objects()
+
+    def _map_preinstalled_objects(self) -> None:
+        """Flows and the embedded outpost exist from the start, with the fake's own UUIDs."""
+        flows = {flow["slug"]: flow for flow in self.fake.state.flows()}
+        outpost = self.fake.state.embedded_outpost()
+        for transcript in FILES:
+            for entry in load(transcript):
+                for obj in walk(entry["response"]["body"]):
+                    if {"pk", "slug", "designation"} <= obj.keys() and obj["slug"] in flows:
+                        flow = flows[obj["slug"]]
+                        self.uuids[obj["pk"]] = flow["pk"]
+                        self.uuids[obj["policybindingmodel_ptr_id"]] = flow[
+                            "policybindingmodel_ptr_id"
+                        ]
+                    if obj.get("managed") == EMBEDDED and "pk" in obj:
+                        self.uuids[obj["pk"]] = outpost["pk"]
+
+    def _int(self, kind: str, value: int) -> int:
+        return self.ints.get((kind, value), value)
+
+    def translate(self, value: Any, key: str = "") -> Any:
+        """A recorded body or query value with the fake's primary keys."""
+        if isinstance(value, dict):
+            return {k: self.translate(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.translate(v, key) for v in value]
+        if isinstance(value, str):
+            return self.uuids.get(value, value)
+        if isinstance(value, int) and not isinstance(value, bool) and key in INT_KINDS:
+            return self._int(INT_KINDS[key], value)
+        return value
+
+    def translate_path(self, path: str) -> str:
+        kind = path_kind(path)
+        segments = [
+            str(self._int(kind, int(s))) if s.isdigit() else self.uuids.get(s, s)
+            for s in path.split("/")
+        ]
+        return "/".join(segments)
+
+    def learn(self, recorded: Any, got: Any, kind: str) -> None:
+        """Remember the fake's key wherever the recording shows another for the same object."""
+        if not isinstance(recorded, dict) or not isinstance(got, dict) or "pagination" in recorded:
+            return
+        for key, value in recorded.items():
+            other = got.get(key)
+            if key == "pk" and value != other and type(value) is type(other):
+                if isinstance(value, int):
+                    self.ints.setdefault((kind, value), other)
+                else:
+                    self.uuids.setdefault(value, other)
+            elif isinstance(value, dict):
+                self.learn(value, other, OBJECT_KINDS.get(key, kind))
+
+    def headers(self, request: dict[str, Any]) -> dict[str, str]:
+        recorded = request.get("headers")
+        if recorded is None:
+            return {"Authorization": f"Bearer {self.fake.token}"}
+        return {
+            name: value.replace("<non-superuser token>", self.fake.readonly_token).replace(
+                "<redacted>", self.fake.token
+            )
+            for name, value in recorded.items()
+        }
+
+    def send(self, request: dict[str, Any]) -> requests.Response:
+        headers = self.headers(request)
+        query = {k: self.translate(v, k) for k, v in request["query"].items()}
+        kwargs: dict[str, Any] = {"headers": headers, "params": query}
+        body = request["body"]
+        if isinstance(body, dict) and list(body) == ["multipart/form-data"]:
+            files = body["multipart/form-data"].items()
+            kwargs["files"] = {name: (f["filename"], f["content"]) for name, f in files}
+        elif isinstance(body, str):
+            kwargs["data"] = body.encode()
+        elif body is not None and any(k.lower() == "content-type" for k in headers):
+            kwargs["data"] = json.dumps(self.translate(body)).encode()
+        elif body is not None:
+            kwargs["json"] = self.translate(body)
+        url = self.fake.url + self.translate_path(request["path"])
+        return self.session.request(
+            request["method"], url, allow_redirects=False, timeout=30, **kwargs
+        )
+
+    def run(self, transcript: Path, *, check: bool) -> list[str]:
+        """Replay one transcript; the differences found (when checking)."""
+        hook = BEFORE_FILE.get(transcript.stem)
+        if hook is not None:
+            hook(self.fake)
+        problems: list[str] = []
+        for index, entry in enumerate(load(transcript)):
+            response = self.send(entry["request"])
+            body = parsed(response)
+            recorded = entry["response"]
+            if 200 <= response.status_code < 300:
+                self.learn(recorded["body"], body, path_kind(entry["request"]["path"]))
+            if check and (transcript.stem, index) not in EXEMPT:
+                where = f"[{index}] {entry['request']['method']} {entry['request']['path']}"
+                found = differences(recorded, response, body) + self.order_differences(
+                    recorded["body"], body
+                )
+                problems += [f"{where}: {p}" for p in found]
+        return problems
+
+    def order_differences(self, recorded: Any, got: Any) -> list[str]:
+        """An outpost lists its providers in the server's order (05b): compare the values."""
+        if not isinstance(recorded, dict) or not isinstance(got, dict):
+            return []
+        if not isinstance(recorded.get("providers"), list) or "pagination" in recorded:
+            return []
+        expected = [self._int("provider", pk) for pk in recorded["providers"]]
+        if got.get("providers") == expected:
+            return []
+        return [f"providers {got.get('providers')} != {expected} (recorded order)"]
+
+
+def parsed(response: requests.Response) -> Any:
+    if "json" in response.headers.get("content-type", "") and response.content:
+        return response.json()
+    return response.text
+
+
+def category(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return type(value).__name__
+
+
+def shape_differences(recorded: Any, got: Any, where: str = "body") -> list[str]:
+    """Same JSON types and, for objects, the same keys, recursively (lists: first element)."""
+    if category(recorded) != category(got):
+        return [f"{where}: {category(got)} where the recording has {category(recorded)}"]
+    if isinstance(recorded, dict):
+        problems = []
+        if recorded.keys() != got.keys():
+            missing, extra = (
+                sorted(recorded.keys() - got.keys()),
+                sorted(got.keys() - recorded.keys()),
+            )
+            problems.append(f"{where}: keys differ, missing {missing}, extra {extra}")
+        for key in recorded.keys() & got.keys():
+            problems += shape_differences(recorded[key], got[key], f"{where}.{key}")
+        return problems
+    if isinstance(recorded, list):
+        if bool(recorded) != bool(got):
+            return [f"{where}: {len(got)} items where the recording has {len(recorded)}"]
+        if recorded:
+            return shape_differences(recorded[0], got[0], f"{where}[0]")
+    return []
+
+
+def body_differences(recorded: dict[str, Any], got: Any) -> list[str]:
+    body = recorded["body"]
+    if isinstance(body, str):
+        truncated = len(body) >= RECORDED_TEXT_LIMIT
+        same = got == body or (truncated and isinstance(got, str) and got.startswith(body))
+        return [] if same else [f"text body {got[:80]!r} differs from {body[:80]!r}"]
+    if isinstance(body, dict) and "pagination" in body:
+        if not isinstance(got, dict) or "pagination" not in got:
+            return [f"not a list answer: {str(got)[:200]}"]
+        problems = []
+        if got["pagination"] != body["pagination"]:
+            problems.append(f"pagination {got['pagination']} != {body['pagination']}")
+        if len(got["results"]) != len(body["results"]):
+            problems.append(f"{len(got['results'])} results, recorded {len(body['results'])}")
+        problems += shape_differences(body["results"], got["results"], "results")
+        return problems + shape_differences(
+            body["autocomplete"], got["autocomplete"], "autocomplete"
+        )
+    if isinstance(body, dict) and recorded["status"] >= 400:
+        return [] if got == body else [f"error {got} != {body}"]
+    if isinstance(body, list) and isinstance(got, list) and len(body) != len(got):
+        return [f"{len(got)} items, recorded {len(body)}"]
+    return shape_differences(body, got)
+
+
+def differences(recorded: dict[str, Any], response: requests.Response, got: Any) -> list[str]:
+    if response.status_code != recorded["status"]:
+        return [f"status {response.status_code} != {recorded['status']}: {str(got)[:300]}"]
+    problems = [
+        f"header {name}: {response.headers.get(name)!r} != {value!r}"
+        for name, value in (recorded.get("headers") or {}).items()
+        if response.headers.get(name) != value
+    ]
+    return problems + body_differences(recorded, got)
+
+
+def test_transcripts_are_present() -> None:
+    assert TRANSCRIPTS.is_dir(), f"{TRANSCRIPTS} is missing"
+    assert len(FILES) >= 20
+    # Hooks and exemptions must name recorded requests, or they silently stop applying.
+    stems = {path.stem for path in FILES}
+    assert set(BEFORE_FILE) <= stems
+    for stem, index in EXEMPT:
+        assert stem in stems
+        assert index < len(load(TRANSCRIPTS / f"{stem}.json"))
+
+
+@pytest.mark.parametrize(
+    "transcript", FILES or [TRANSCRIPTS / "missing.json"], ids=lambda path: path.stem
+)
+def test_fake_answers_like_the_recording(transcript: Path) -> None:
+    earlier = [path for path in FILES if path.name < transcript.name]
+    with FakeAuthentik(token=TOKEN) as fake, requests.Session() as session:
+        session.trust_env = False  # never a proxy from the environment
+        replay = Replay(fake, session)
+        for path in earlier:
+            replay.run(path, check=False)
+        problems = replay.run(transcript, check=True)
+    assert not problems, f"{transcript.name}:\n" + "\n".join(problems)
