@@ -99,7 +99,7 @@ def plan(args: argparse.Namespace) -> int:
 
 
 def sync(args: argparse.Namespace) -> int:
-    from provision.apply import apply
+    from provision.apply import ApplyResult, apply
     from provision.lock import lock_path, run_lock
     from provision.readiness import wait_until_ready
     from provision.report import applied_text, change_json
@@ -114,38 +114,39 @@ def sync(args: argparse.Namespace) -> int:
         result_plan.raise_if_unsafe(force=args.force)
         if args.output == "text":
             _show_plan(args, result_plan)
-        if result_plan.empty:
-            if args.output == "json":
-                _show_plan(args, result_plan, {"applied": []})
-            return _after_sync(args, config, client)
-        result = apply(
-            result_plan,
-            client,
-            concurrency=config.settings.authentik.concurrency,
-            on_change=lambda c: log.debug("applied %s %s %s", c.action, c.kind, c.name),
-        )
-    if args.output == "json":
-        _show_plan(
-            args,
-            result_plan,
-            {
-                "applied": [change_json(c) for c in result.applied],
-                "outpost_providers": result.outpost_providers,
-            },
-        )
-    else:
+        result = ApplyResult()
+        if not result_plan.empty:
+            result = apply(
+                result_plan,
+                client,
+                concurrency=config.settings.authentik.concurrency,
+                on_change=lambda c: log.debug("applied %s %s %s", c.action, c.kind, c.name),
+            )
+    if args.output == "text" and not result_plan.empty:
         out(applied_text(result.applied, result.outpost_providers))
-    return _after_sync(args, config, client)
+    code, verified = _verify_after_sync(args, config)
+    if args.output == "json":
+        extra: dict[str, Any] = {"applied": [change_json(c) for c in result.applied]}
+        if result.outpost_providers:
+            extra["outpost_providers"] = result.outpost_providers
+        if verified is not None:
+            extra["verify"] = verified
+        _show_plan(args, result_plan, extra)
+    return code
 
 
-def _after_sync(args: argparse.Namespace, config: Config, client: AuthentikClient) -> int:
+def _verify_after_sync(
+    args: argparse.Namespace, config: Config
+) -> tuple[int, list[dict[str, Any]] | None]:
+    """``sync --verify``: ask the outpost for each host, as ``provision verify`` does."""
     if not args.verify:
-        return 0
+        return 0, None
     from provision.verify import verify_exit_code, verify_hosts, verify_report
 
     results = verify_hosts(config)
-    out(verify_report(results, output=args.output))
-    return verify_exit_code(results)
+    if args.output == "text":
+        out(verify_report(results, output="text"))
+    return verify_exit_code(results), [r.as_json() for r in results]
 
 
 def validate(args: argparse.Namespace) -> int:

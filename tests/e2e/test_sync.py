@@ -205,3 +205,27 @@ def test_orphan_provider_from_a_crash_is_reused(cli: Cli, fake: FakeAuthentik) -
     assert not any(
         r.method == "POST" and r.path == "/api/v3/providers/proxy/" for r in fake.writes()
     )
+
+
+def test_icon_is_set_by_url_and_then_left_alone(cli: Cli, fake: FakeAuthentik) -> None:
+    fake.state.add_group("media")
+    icon = "https://icons.example.com/sonarr.png"
+    cli.config([{"host": "sonarr.home.example.com", "groups": ["media"], "icon": icon}])
+    assert cli("sync").code == 0
+    (app,) = [a for a in fake.state.applications() if a["slug"] == "sonarr"]
+    assert app["meta_icon"] == icon
+    assert "POST /api/v3/core/applications/sonarr/set_icon_url/" in _write_paths(fake)
+    fake.clear_log()
+    assert cli("sync").code == 0
+    assert fake.writes() == []
+
+
+def test_sync_verify_json_is_one_document(cli: Cli, fake: FakeAuthentik) -> None:
+    fake.state.add_group("media")
+    cli.config(hosts(2))
+    result = cli("sync", "--verify", "--output", "json")
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    assert [v["classification"] for v in document["verify"]] == ["protected", "protected"]
+    assert document["plan"]["summary"]["add"] == 6
+    assert len(document["applied"]) == 7
