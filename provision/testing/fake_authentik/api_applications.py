@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from . import serializers
+from . import crud, serializers
 from .fields import ErrorDetail, Errors, read_body
 from .listing import listing, ordered, page_body, paginate, search
 from .routing import (
@@ -25,8 +25,6 @@ from .routing import (
     ApiResponse,
     Route,
     body_object,
-    created,
-    no_content,
     not_found,
     ok,
     query_flag,
@@ -141,53 +139,13 @@ def list_applications(store: Store, request: ApiRequest) -> ApiResponse:
     return ApiResponse(200, page_body(page, results))
 
 
-def _lookup(store: Store, slug: str) -> Record | ApiResponse:
+def _lookup(store: Store, request: ApiRequest) -> Record | ApiResponse:
+    slug = request.params["slug"]
     record = next((a for a in store.applications.values() if a["slug"] == slug), None)
     return record if record is not None else not_found(MODEL)
 
 
-def retrieve(store: Store, request: ApiRequest) -> ApiResponse:
-    record = _lookup(store, request.params["slug"])
-    if isinstance(record, ApiResponse):
-        return record
-    return ok(serializers.application(store, record))
-
-
-def create(store: Store, request: ApiRequest) -> ApiResponse:
-    body, problem = body_object(request)
-    if problem is not None:
-        return problem
-    record, errors = save_application(store, None, body, partial=False)
-    if record is None:
-        return rejected(errors)
-    return created(serializers.application(store, record))
-
-
-def update(store: Store, request: ApiRequest) -> ApiResponse:
-    record = _lookup(store, request.params["slug"])
-    if isinstance(record, ApiResponse):
-        return record
-    body, problem = body_object(request)
-    if problem is not None:
-        return problem
-    saved, errors = save_application(store, record, body, partial=request.method == "PATCH")
-    if saved is None:
-        return rejected(errors)
-    return ok(serializers.application(store, saved))
-
-
-def destroy(store: Store, request: ApiRequest) -> ApiResponse:
-    record = _lookup(store, request.params["slug"])
-    if isinstance(record, ApiResponse):
-        return record
-    delete_application(store, record)
-    return no_content()
-
-
-def check_access(store: Store, request: ApiRequest) -> ApiResponse:
-    record = _lookup(store, request.params["slug"])
-    if isinstance(record, ApiResponse):
-        return record
+def _check_access(store: Store, request: ApiRequest, record: Record) -> ApiResponse:
     text = request.query.get("for_user", str(request.user["pk"]))
     user_pk = int(text) if text.strip().isdigit() else None
     if user_pk is None or user_pk not in store.users:
@@ -196,11 +154,8 @@ def check_access(store: Store, request: ApiRequest) -> ApiResponse:
     return ok({"passing": passing, "messages": [], "log_messages": []})
 
 
-def set_icon_url(store: Store, request: ApiRequest) -> ApiResponse:
+def _set_icon_url(store: Store, request: ApiRequest, record: Record) -> ApiResponse:
     """Authentik stores the URL as the icon and answers ``{}``; without ``url`` a bare 400."""
-    record = _lookup(store, request.params["slug"])
-    if isinstance(record, ApiResponse):
-        return record
     body, problem = body_object(request)
     if problem is not None:
         return problem
@@ -211,6 +166,12 @@ def set_icon_url(store: Store, request: ApiRequest) -> ApiResponse:
     return ok({})
 
 
+create = crud.create(save_application, serializers.application)
+DETAIL = crud.detail(_lookup, save_application, serializers.application, delete_application)
+check_access = crud.on_record(_lookup, _check_access)
+set_icon_url = crud.on_record(_lookup, _set_icon_url)
+
+
 ROUTES: list[Route] = [
     route(
         "/core/applications/",
@@ -218,11 +179,7 @@ ROUTES: list[Route] = [
         LIST_ALLOW,
         open_to_all=frozenset({"GET"}),
     ),
-    route(
-        "/core/applications/{slug}/",
-        {"GET": retrieve, "PUT": update, "PATCH": update, "DELETE": destroy},
-        DETAIL_ALLOW,
-    ),
+    route("/core/applications/{slug}/", DETAIL, DETAIL_ALLOW),
     route("/core/applications/{slug}/check_access/", {"GET": check_access}, READ_ALLOW),
     route("/core/applications/{slug}/set_icon_url/", {"POST": set_icon_url}, ("POST",)),
 ]

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from email import message_from_bytes
 from typing import Any
 
-from . import seed, serializers
+from . import crud, seed, serializers
 from .api_core import now
 from .blueprints import import_content, load, validate
 from .events import ImportEvents
@@ -27,10 +27,7 @@ from .routing import (
     Route,
     body_object,
     created,
-    malformed_key,
-    no_content,
     non_field,
-    not_found,
     ok,
     rejected,
     route,
@@ -127,13 +124,16 @@ def list_instances(store: Store, request: ApiRequest) -> ApiResponse:
     return listing(records, request.query, serializers.blueprint_instance)
 
 
-def _lookup(store: Store, key: str) -> Record | ApiResponse:
-    try:
-        pk = str(uuid.UUID(key))
-    except ValueError:
-        return malformed_key()
-    record = store.blueprints.get(pk)
-    return record if record is not None else not_found(MODEL)
+def _lookup(store: Store, request: ApiRequest) -> Record | ApiResponse:
+    return crud.by_pk(store.blueprints, crud.uuid_key(request.params["pk"]), MODEL)
+
+
+def _render(store: Store, record: Record) -> Record:
+    return serializers.blueprint_instance(record)
+
+
+def delete_instance(store: Store, record: Record) -> None:
+    del store.blueprints[record["pk"]]
 
 
 def create(store: Store, request: ApiRequest) -> ApiResponse:
@@ -141,36 +141,21 @@ def create(store: Store, request: ApiRequest) -> ApiResponse:
     return problem if problem is not None else save_instance(store, None, request, body)
 
 
-def retrieve(store: Store, request: ApiRequest) -> ApiResponse:
-    record = _lookup(store, request.params["pk"])
-    if isinstance(record, ApiResponse):
-        return record
-    return ok(serializers.blueprint_instance(record))
-
-
-def update(store: Store, request: ApiRequest) -> ApiResponse:
-    record = _lookup(store, request.params["pk"])
-    if isinstance(record, ApiResponse):
-        return record
+def _update(store: Store, request: ApiRequest, record: Record) -> ApiResponse:
     body, problem = body_object(request)
     return problem if problem is not None else save_instance(store, record, request, body)
 
 
-def destroy(store: Store, request: ApiRequest) -> ApiResponse:
-    record = _lookup(store, request.params["pk"])
-    if isinstance(record, ApiResponse):
-        return record
-    del store.blueprints[record["pk"]]
-    return no_content()
-
-
-def apply_instance(store: Store, request: ApiRequest) -> ApiResponse:
+def _apply(store: Store, request: ApiRequest, record: Record) -> ApiResponse:
     """Queue the instance for the worker; the answer shows it unchanged (status unknown)."""
-    record = _lookup(store, request.params["pk"])
-    if isinstance(record, ApiResponse):
-        return record
     record["pending"] = True
     return ok(serializers.blueprint_instance(record))
+
+
+retrieve = crud.retrieve(_lookup, _render)
+update = crud.on_record(_lookup, _update)
+destroy = crud.destroy(_lookup, delete_instance)
+apply_instance = crud.on_record(_lookup, _apply)
 
 
 def available(store: Store, request: ApiRequest) -> ApiResponse:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from . import serializers
+from . import crud, serializers
 from .fields import ErrorDetail, Errors, read_body
 from .listing import listing, ordered, search
 from .routing import (
@@ -15,14 +15,8 @@ from .routing import (
     ApiRequest,
     ApiResponse,
     Route,
-    body_object,
-    created,
-    malformed_key,
-    no_content,
-    not_found,
     ok,
     query_flag,
-    rejected,
     route,
 )
 from .rules import GROUP
@@ -114,59 +108,24 @@ def list_groups(store: Store, request: ApiRequest) -> ApiResponse:
     )
 
 
-def _lookup(store: Store, key: str) -> Record | ApiResponse:
-    try:
-        pk = str(uuid.UUID(key))
-    except ValueError:
-        return malformed_key()
-    record = store.groups.get(pk)
-    return record if record is not None else not_found(MODEL)
+def _lookup(store: Store, request: ApiRequest) -> Record | ApiResponse:
+    return crud.by_pk(store.groups, crud.uuid_key(request.params["pk"]), MODEL)
 
 
-def retrieve(store: Store, request: ApiRequest) -> ApiResponse:
-    record = _lookup(store, request.params["pk"])
-    if isinstance(record, ApiResponse):
-        return record
+def _retrieve(store: Store, request: ApiRequest, record: Record) -> ApiResponse:
     include_users = query_flag(request.query, "include_users", default=True)
     return ok(serializers.group(store, record, include_users=include_users))
 
 
-def create(store: Store, request: ApiRequest) -> ApiResponse:
-    body, problem = body_object(request)
-    if problem is not None:
-        return problem
-    record, errors = save_group(store, None, body, partial=False)
-    if record is None:
-        return rejected(errors)
-    return created(serializers.group(store, record))
-
-
-def update(store: Store, request: ApiRequest) -> ApiResponse:
-    record = _lookup(store, request.params["pk"])
-    if isinstance(record, ApiResponse):
-        return record
-    body, problem = body_object(request)
-    if problem is not None:
-        return problem
-    saved, errors = save_group(store, record, body, partial=request.method == "PATCH")
-    if saved is None:
-        return rejected(errors)
-    return ok(serializers.group(store, saved))
-
-
-def destroy(store: Store, request: ApiRequest) -> ApiResponse:
-    record = _lookup(store, request.params["pk"])
-    if isinstance(record, ApiResponse):
-        return record
-    delete_group(store, record)
-    return no_content()
+create = crud.create(save_group, serializers.group)
+# Only a read honours ``include_users``; a saved group always comes back with its users.
+DETAIL = {
+    **crud.detail(_lookup, save_group, serializers.group, delete_group),
+    "GET": crud.on_record(_lookup, _retrieve),
+}
 
 
 ROUTES: list[Route] = [
     route("/core/groups/", {"GET": list_groups, "POST": create}, LIST_ALLOW),
-    route(
-        "/core/groups/{pk}/",
-        {"GET": retrieve, "PUT": update, "PATCH": update, "DELETE": destroy},
-        DETAIL_ALLOW,
-    ),
+    route("/core/groups/{pk}/", DETAIL, DETAIL_ALLOW),
 ]

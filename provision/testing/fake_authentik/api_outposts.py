@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from . import seed, serializers
+from . import crud, seed, serializers
 from .fields import ErrorDetail, Errors, read_body
 from .listing import listing, ordered, search
 from .routing import (
@@ -16,13 +16,7 @@ from .routing import (
     ApiRequest,
     ApiResponse,
     Route,
-    body_object,
-    created,
-    malformed_key,
-    no_content,
-    not_found,
     ok,
-    rejected,
     route,
 )
 from .rules import OUTPOST
@@ -116,59 +110,22 @@ def list_outposts(store: Store, request: ApiRequest) -> ApiResponse:
     return listing(records, request.query, lambda r: serializers.outpost(store, r))
 
 
-def _lookup(store: Store, key: str) -> Record | ApiResponse:
-    try:
-        pk = str(uuid.UUID(key))
-    except ValueError:
-        return malformed_key()
-    record = store.outposts.get(pk)
-    return record if record is not None else not_found(MODEL)
+def _lookup(store: Store, request: ApiRequest) -> Record | ApiResponse:
+    return crud.by_pk(store.outposts, crud.uuid_key(request.params["pk"]), MODEL)
 
 
-def retrieve(store: Store, request: ApiRequest) -> ApiResponse:
-    record = _lookup(store, request.params["pk"])
-    if isinstance(record, ApiResponse):
-        return record
-    return ok(serializers.outpost(store, record))
-
-
-def create(store: Store, request: ApiRequest) -> ApiResponse:
-    body, problem = body_object(request)
-    if problem is not None:
-        return problem
-    record, errors = save_outpost(store, None, body, partial=False)
-    if record is None:
-        return rejected(errors)
-    return created(serializers.outpost(store, record))
-
-
-def update(store: Store, request: ApiRequest) -> ApiResponse:
-    record = _lookup(store, request.params["pk"])
-    if isinstance(record, ApiResponse):
-        return record
-    body, problem = body_object(request)
-    if problem is not None:
-        return problem
-    saved, errors = save_outpost(store, record, body, partial=request.method == "PATCH")
-    if saved is None:
-        return rejected(errors)
-    return ok(serializers.outpost(store, saved))
-
-
-def destroy(store: Store, request: ApiRequest) -> ApiResponse:
-    record = _lookup(store, request.params["pk"])
-    if isinstance(record, ApiResponse):
-        return record
+def delete_outpost(store: Store, record: Record) -> None:
     del store.outposts[record["pk"]]
-    return no_content()
 
 
-def health(store: Store, request: ApiRequest) -> ApiResponse:
+def _health(store: Store, request: ApiRequest, record: Record) -> ApiResponse:
     """No outpost instance ever connects to the fake, so there is no health to report."""
-    record = _lookup(store, request.params["pk"])
-    if isinstance(record, ApiResponse):
-        return record
     return ok([])
+
+
+create = crud.create(save_outpost, serializers.outpost)
+DETAIL = crud.detail(_lookup, save_outpost, serializers.outpost, delete_outpost)
+health = crud.on_record(_lookup, _health)
 
 
 def default_settings(store: Store, request: ApiRequest) -> ApiResponse:
@@ -179,10 +136,6 @@ def default_settings(store: Store, request: ApiRequest) -> ApiResponse:
 ROUTES: list[Route] = [
     route("/outposts/instances/", {"GET": list_outposts, "POST": create}, LIST_ALLOW),
     route("/outposts/instances/default_settings/", {"GET": default_settings}, READ_ALLOW),
-    route(
-        "/outposts/instances/{pk}/",
-        {"GET": retrieve, "PUT": update, "PATCH": update, "DELETE": destroy},
-        DETAIL_ALLOW,
-    ),
+    route("/outposts/instances/{pk}/", DETAIL, DETAIL_ALLOW),
     route("/outposts/instances/{pk}/health/", {"GET": health}, READ_ALLOW),
 ]

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from . import serializers
+from . import crud, serializers
 from .fields import ErrorDetail, Errors, read_body
 from .listing import listing, ordered
 from .routing import (
@@ -15,13 +15,6 @@ from .routing import (
     ApiRequest,
     ApiResponse,
     Route,
-    body_object,
-    created,
-    malformed_key,
-    no_content,
-    not_found,
-    ok,
-    rejected,
     route,
 )
 from .rules import POLICY_BINDING
@@ -96,65 +89,38 @@ def list_bindings(store: Store, request: ApiRequest) -> ApiResponse:
     return listing(records, request.query, lambda r: serializers.policy_binding(store, r))
 
 
-def _lookup(store: Store, key: str) -> Record | ApiResponse:
-    try:
-        pk = str(uuid.UUID(key))
-    except ValueError:
-        return malformed_key()
-    record = store.bindings.get(pk)
-    return record if record is not None else not_found(MODEL)
+def _lookup(store: Store, request: ApiRequest) -> Record | ApiResponse:
+    return crud.by_pk(store.bindings, crud.uuid_key(request.params["pk"]), MODEL)
 
 
-def retrieve(store: Store, request: ApiRequest) -> ApiResponse:
-    record = _lookup(store, request.params["pk"])
-    if isinstance(record, ApiResponse):
-        return record
-    return ok(serializers.policy_binding(store, record))
+def delete_policy_binding(store: Store, record: Record) -> None:
+    del store.bindings[record["pk"]]
+    store.forget_application_lists()
 
 
-def create(store: Store, request: ApiRequest) -> ApiResponse:
-    body, problem = body_object(request)
-    if problem is not None:
-        return problem
-    record, errors = save_policy_binding(store, None, body, partial=False)
-    if record is None:
-        return rejected(errors)
-    return created(serializers.policy_binding(store, record))
-
-
-def update(store: Store, request: ApiRequest) -> ApiResponse:
-    record = _lookup(store, request.params["pk"])
-    if isinstance(record, ApiResponse):
-        return record
-    body, problem = body_object(request)
-    if problem is not None:
-        return problem
+def _patch_without_target(
+    store: Store, request: ApiRequest, body: Mapping[str, Any]
+) -> ApiResponse | None:
     partial = request.method == "PATCH"
     data, errors = read_body(POLICY_BINDING, body, partial=partial, exists=store.exists)
     if partial and not errors and "target" not in data:
         # Recorded as is: without a target the server fails inside validation and answers
         # 405 with an empty body.
         return ApiResponse(405, "")
-    saved, errors = save_policy_binding(store, record, body, partial=partial)
-    if saved is None:
-        return rejected(errors)
-    return ok(serializers.policy_binding(store, saved))
+    return None
 
 
-def destroy(store: Store, request: ApiRequest) -> ApiResponse:
-    record = _lookup(store, request.params["pk"])
-    if isinstance(record, ApiResponse):
-        return record
-    del store.bindings[record["pk"]]
-    store.forget_application_lists()
-    return no_content()
+create = crud.create(save_policy_binding, serializers.policy_binding)
+DETAIL = crud.detail(
+    _lookup,
+    save_policy_binding,
+    serializers.policy_binding,
+    delete_policy_binding,
+    refuse=_patch_without_target,
+)
 
 
 ROUTES: list[Route] = [
     route("/policies/bindings/", {"GET": list_bindings, "POST": create}, LIST_ALLOW),
-    route(
-        "/policies/bindings/{pk}/",
-        {"GET": retrieve, "PUT": update, "PATCH": update, "DELETE": destroy},
-        DETAIL_ALLOW,
-    ),
+    route("/policies/bindings/{pk}/", DETAIL, DETAIL_ALLOW),
 ]

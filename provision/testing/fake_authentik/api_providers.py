@@ -7,7 +7,7 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
-from . import serializers
+from . import crud, serializers
 from .fields import ErrorDetail, Errors, read_body
 from .listing import iexact, listing, ordered, search
 from .routing import (
@@ -17,14 +17,7 @@ from .routing import (
     ApiRequest,
     ApiResponse,
     Route,
-    body_object,
-    created,
     int_key,
-    malformed_key,
-    no_content,
-    not_found,
-    ok,
-    rejected,
     route,
 )
 from .rules import PROXY_PROVIDER
@@ -151,50 +144,14 @@ def list_providers(store: Store, request: ApiRequest) -> ApiResponse:
     return listing(records, request.query, lambda r: serializers.proxy_provider(store, r))
 
 
-def _lookup(store: Store, key: str) -> Record | ApiResponse:
-    pk = int_key(key)
-    if pk is None:
-        return malformed_key()
-    record = store.providers.get(pk)
-    return record if record is not None else not_found(MODEL)
+def _lookup(store: Store, request: ApiRequest) -> Record | ApiResponse:
+    return crud.by_pk(store.providers, int_key(request.params["pk"]), MODEL)
 
 
-def retrieve(store: Store, request: ApiRequest) -> ApiResponse:
-    record = _lookup(store, request.params["pk"])
-    if isinstance(record, ApiResponse):
-        return record
-    return ok(serializers.proxy_provider(store, record))
-
-
-def create(store: Store, request: ApiRequest) -> ApiResponse:
-    body, problem = body_object(request)
-    if problem is not None:
-        return problem
-    record, errors = save_proxy_provider(store, None, body, partial=False)
-    if record is None:
-        return rejected(errors)
-    return created(serializers.proxy_provider(store, record))
-
-
-def update(store: Store, request: ApiRequest) -> ApiResponse:
-    record = _lookup(store, request.params["pk"])
-    if isinstance(record, ApiResponse):
-        return record
-    body, problem = body_object(request)
-    if problem is not None:
-        return problem
-    saved, errors = save_proxy_provider(store, record, body, partial=request.method == "PATCH")
-    if saved is None:
-        return rejected(errors)
-    return ok(serializers.proxy_provider(store, saved))
-
-
-def destroy(store: Store, request: ApiRequest) -> ApiResponse:
-    record = _lookup(store, request.params["pk"])
-    if isinstance(record, ApiResponse):
-        return record
-    delete_proxy_provider(store, record)
-    return no_content()
+create = crud.create(save_proxy_provider, serializers.proxy_provider)
+DETAIL = crud.detail(
+    _lookup, save_proxy_provider, serializers.proxy_provider, delete_proxy_provider
+)
 
 
 def list_all(store: Store, request: ApiRequest) -> ApiResponse:
@@ -215,11 +172,7 @@ def list_outpost_configs(store: Store, request: ApiRequest) -> ApiResponse:
 
 ROUTES: list[Route] = [
     route("/providers/proxy/", {"GET": list_providers, "POST": create}, LIST_ALLOW),
-    route(
-        "/providers/proxy/{pk}/",
-        {"GET": retrieve, "PUT": update, "PATCH": update, "DELETE": destroy},
-        DETAIL_ALLOW,
-    ),
+    route("/providers/proxy/{pk}/", DETAIL, DETAIL_ALLOW),
     route("/providers/all/", {"GET": list_all}, READ_ALLOW),
     route("/outposts/proxy/", {"GET": list_outpost_configs}, READ_ALLOW),
 ]
