@@ -23,7 +23,8 @@ import urllib3
 from pydantic import SecretStr
 
 from provision import __version__
-from provision.errors import APIRejected, AuthentikError, AuthError, NotFound, TransientAPIError
+from provision.authentik.answers import error_for, json_body
+from provision.errors import AuthentikError, TransientAPIError
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +34,6 @@ T = TypeVar("T")
 PAGE_SIZE = 1000  # the largest page size Authentik honours (transcript 03b)
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "PATCH", "DELETE"})
-AUTH_MESSAGES = {
-    "Authentication credentials were not provided.": "no token provided",
-    "Token invalid/expired": "token rejected: Token invalid/expired",
-    "Unsupported authentication type": "token rejected: Unsupported authentication type",
-    "You do not have permission to perform this action.": (
-        "token lacks permission for this (needs a superuser token)"
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -167,13 +160,13 @@ class Transport:
         if status in RETRY_STATUSES:
             reason = http.HTTPStatus(status).phrase.lower()
             raise _Retryable(reason, status, _retry_after(response))
-        if missing_ok and status == 404 and isinstance(_json_body(response), dict):
+        if missing_ok and status == 404 and isinstance(json_body(response), dict):
             return None
         if not 200 <= status < 300:
             raise error_for(method, path, response)
         if status == 204 or not response.content:
             return None
-        body = _json_body(response)
+        body = json_body(response)
         if body is None:
             raise AuthentikError("answer is not JSON (wrong URL?)", method=method, path=path)
         return body
@@ -313,59 +306,3 @@ def _retry_after(response: requests.Response) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _json_body(response: requests.Response) -> Any:
-    if "json" not in response.headers.get("Content-Type", ""):
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _detail(body: Any) -> str | None:
-    detail = body.get("detail") if isinstance(body, dict) else None
-    return detail[:200] if isinstance(detail, str) else None  # keep messages one short line
-
-
-def error_for(method: str, path: str, response: requests.Response) -> AuthentikError:
-    """The error for a non-2xx answer that is not worth retrying."""
-    status = response.status_code
-    body = _json_body(response)
-    detail = _detail(body)
-    where: dict[str, Any] = {"method": method, "path": path, "status": status}
-    if status in (401, 403):
-        message = AUTH_MESSAGES.get(detail or "", f"access denied: {detail or 'no reason given'}")
-        return AuthError(message, **where)
-    if status == 404:
-        return NotFound(
-            f"not found: {detail}" if detail else "not found (wrong URL or path?)", **where
-        )
-    if status == 400:
-        return APIRejected(field_errors(body), **where)
-    if status in (405, 415):
-        # Authentik refused the request as sent (405 without a body: a missing trailing slash).
-        return APIRejected(
-            {"detail": [detail or "method not allowed (wrong URL or path?)"]}, **where
-        )
-    if status >= 500:
-        return AuthentikError("server error", **where)  # never echo a 5xx page
-    return AuthentikError("unexpected answer", **where)
-
-
-def field_errors(body: Any) -> dict[str, list[str]]:
-    """Authentik's 400 body as ``{field: [message, ...]}``, nested errors flattened."""
-    if isinstance(body, dict):
-        return {str(key): _messages(value) for key, value in body.items()}
-    if isinstance(body, list):
-        return {"non_field_errors": _messages(body)}
-    return {"non_field_errors": ["rejected without details"]}
-
-
-def _messages(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return [message for item in value for message in _messages(item)]
-    if isinstance(value, dict):
-        return [f"{key}: {m}" for key, item in value.items() for m in _messages(item)]
-    return [str(value)]

@@ -1,0 +1,78 @@
+"""Authentik's error answers, mapped once into the project's error tree.
+
+Auth failures are 403 with three ``detail`` texts (transcript 06, 04d); field errors are DRF's
+``{"field": ["message", ...]}`` (02, 04a); an unknown path is an HTML 404 page (06).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from provision.errors import APIRejected, AuthentikError, AuthError, NotFound
+
+AUTH_MESSAGES = {
+    "Authentication credentials were not provided.": "no token provided",
+    "Token invalid/expired": "token rejected: Token invalid/expired",
+    "Unsupported authentication type": "token rejected: Unsupported authentication type",
+    "You do not have permission to perform this action.": (
+        "token lacks permission for this (needs a superuser token)"
+    ),
+}
+
+
+def json_body(response: requests.Response) -> Any:
+    if "json" not in response.headers.get("Content-Type", ""):
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _detail(body: Any) -> str | None:
+    detail = body.get("detail") if isinstance(body, dict) else None
+    return detail[:200] if isinstance(detail, str) else None  # keep messages one short line
+
+
+def error_for(method: str, path: str, response: requests.Response) -> AuthentikError:
+    """The error for a non-2xx answer that is not worth retrying."""
+    status = response.status_code
+    body = json_body(response)
+    detail = _detail(body)
+    where: dict[str, Any] = {"method": method, "path": path, "status": status}
+    if status in (401, 403):
+        message = AUTH_MESSAGES.get(detail or "", f"access denied: {detail or 'no reason given'}")
+        return AuthError(message, **where)
+    if status == 404:
+        return NotFound(
+            f"not found: {detail}" if detail else "not found (wrong URL or path?)", **where
+        )
+    if status == 400:
+        return APIRejected(field_errors(body), **where)
+    if status in (405, 415):
+        # Authentik refused the request as sent (405 without a body: a missing trailing slash).
+        return APIRejected(
+            {"detail": [detail or "method not allowed (wrong URL or path?)"]}, **where
+        )
+    if status >= 500:
+        return AuthentikError("server error", **where)  # never echo a 5xx page
+    return AuthentikError("unexpected answer", **where)
+
+
+def field_errors(body: Any) -> dict[str, list[str]]:
+    """Authentik's 400 body as ``{field: [message, ...]}``, nested errors flattened."""
+    if isinstance(body, dict):
+        return {str(key): _messages(value) for key, value in body.items()}
+    if isinstance(body, list):
+        return {"non_field_errors": _messages(body)}
+    return {"non_field_errors": ["rejected without details"]}
+
+
+def _messages(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [message for item in value for message in _messages(item)]
+    if isinstance(value, dict):
+        return [f"{key}: {m}" for key, item in value.items() for m in _messages(item)]
+    return [str(value)]
