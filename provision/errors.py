@@ -65,7 +65,9 @@ class ConflictError(PlanError):
         self.conflicts = list(conflicts)
         lines = [f"conflict: {c}" for c in self.conflicts]
         lines.append(
-            "these objects are not owned by this tool; re-run with --adopt to take them over"
+            "nothing was changed. Re-run with --adopt to take over an unowned application or"
+            " unassigned provider (plan --adopt shows the diff); anything else must be renamed,"
+            " unbound or removed by hand"
         )
         super().__init__("\n".join(lines))
 

@@ -118,7 +118,9 @@ def _find_provider(
     application), else (with --adopt) an unowned provider that has no application yet.
     """
     if existing is not None and existing.provider in index.providers:
-        return index.providers[existing.provider], False
+        own = index.providers[existing.provider]
+        _check_host_shared(app, own, index, conflicts)
+        return own, False
     named = index.by_name.get(app.provider_name)
     hosted = index.by_host.get(normalise_host_url(app.external_host), [])
     candidates = ([named] if named else []) + [p for p in hosted if p is not named]
@@ -145,6 +147,18 @@ def _find_provider(
             return None, False
         return provider, True
     return None, False
+
+
+def _check_host_shared(
+    app: DesiredApp, own: ProxyProvider, index: _Index, conflicts: list[str]
+) -> None:
+    """Two providers for one host on the outpost make its routing ambiguous: refuse that."""
+    for other in index.by_host.get(normalise_host_url(app.external_host), []):
+        if other.pk != own.pk and other.pk in index.actual.outpost.providers:
+            conflicts.append(
+                f"proxy provider {other.name!r} (pk {other.pk}) also serves {app.external_host}"
+                " on the embedded outpost; remove it from the outpost or change its external host"
+            )
 
 
 def _provider_body(app: DesiredApp, actual: ActualState) -> dict[str, Any]:
