@@ -111,9 +111,9 @@ def sync(args: argparse.Namespace) -> int:
         wait_until_ready(client, wait, config)
     with run_lock(lock_path(_environ(args))):
         result_plan = make_plan(args, config, client)
-        result_plan.raise_if_unsafe(force=args.force)
         if args.output == "text":
-            _show_plan(args, result_plan)
+            _show_plan(args, result_plan)  # shown before any refusal, so it can be reviewed
+        result_plan.raise_if_unsafe(force=args.force)
         result = ApplyResult()
         if not result_plan.empty:
             result = apply(

@@ -48,7 +48,11 @@ def load_secrets(
     if sops_file is not None and (token is None or sops_file.exists()):
         document = decrypt(sops_file, settings, environ=environ, run=run)
     if token is None:
-        assert document is not None and sops_file is not None  # noqa: S101 - guarded above
+        if document is None or sops_file is None:
+            raise ConfigError(
+                f"no API token: set secrets.sops_file, ${settings.token_key} or the systemd"
+                " credential authentik-token"
+            )
         token = _required(document, settings.token_key, sops_file)
         token_source = str(sops_file)
     secret_key = None

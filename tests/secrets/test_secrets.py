@@ -155,3 +155,10 @@ def test_parse_dotenv() -> None:
         "B": "two",
         "C": "3",
     }
+
+
+def test_no_token_anywhere(sops_environ: dict[str, str]) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_secrets(_settings(None), sops_environ)
+    assert caught.value.exit_code == EX_CONFIG
+    assert "no API token" in str(caught.value) and "$AUTHENTIK_TOKEN" in str(caught.value)
