@@ -60,8 +60,7 @@ def apply(
     refs = _Refs()
     for _, stage in groupby(plan.changes, key=lambda c: c.order):
         changes = list(stage)
-        if changes[0].kind == "outpost":
-            assert plan.outpost is not None  # noqa: S101 - the planner pairs them
+        if changes[0].kind == "outpost" and plan.outpost is not None:
             result.outpost_providers, result.outpost_attempts = merge_outpost(
                 client, plan.outpost, refs.providers
             )
@@ -114,12 +113,14 @@ def _write(client: Writer, change: Change, refs: _Refs) -> None:
         _write_provider(client, change, body, refs)
     elif change.kind == "application":
         _write_application(client, change, body, refs)
-    elif change.action == "create":
+    elif change.kind == "binding" and change.action == "create":
         with refs.lock:
             body["target"] = body.get("target") or refs.applications[change.app]
         client.create_policy_binding(body)
-    else:
+    elif change.kind == "binding" and change.action == "delete":
         client.delete_policy_binding(str(change.pk))
+    else:
+        raise ValueError(f"no writer for {change.action} {change.kind}")
 
 
 def _write_provider(client: Writer, change: Change, body: Json, refs: _Refs) -> None:
