@@ -6,7 +6,8 @@ from typing import Any
 
 from provision.testing.fake_authentik import FakeAuthentik
 from tests.conftest import Encrypt
-from tests.diagnose.conftest import Cli, Result, free_port
+from tests.diagnose.conftest import Cli, Result
+from tests.support import free_port
 
 INVALIDATION = "default-provider-invalidation-flow"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.diagnose.conftest import Backend, Cli, StartTraefik
+from tests.diagnose.conftest import Cli, StartTraefik
+from tests.support.backends import Backend
 
 HOST = "sonarr.home.example.com"
 
@@ -29,7 +30,7 @@ def test_backend_without_forward_auth_is_unprotected(
             "services": {"sonarr": {"loadBalancer": {"servers": [{"url": backend.url}]}}},
         }
     }
-    proxy = start_traefik(dynamic, HOST)
+    proxy = start_traefik(dynamic)
     result = cli("verify", "--through", proxy, "--output", "json")
     found = _by_host(result.json())[HOST]
     assert found["classification"] == "unprotected"
@@ -51,8 +52,8 @@ def test_rendered_config_protects_every_host(
     cli.sync()
     rendered = tmp_path / "rendered.yaml"
     assert cli("render", "traefik", "-o", str(rendered)).code == 0
-    proxy = start_traefik(rendered, HOST)
-    backend.requests.clear()
+    proxy = start_traefik(rendered)
+    backend.seen.clear()
     result = cli("verify", "--through", proxy, "--output", "json")
     assert result.code == 0, result.out
     for host, found in _by_host(result.json()).items():

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from provision.testing.fake_authentik import FakeAuthentik
-from tests.diagnose.conftest import APPS, Cli, free_port
+from tests.diagnose.conftest import APPS, Cli
+from tests.support import free_port
 
 HOSTS = [app["host"] for app in APPS]
 

@@ -5,23 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import requests
-
 from provision.testing.fake_authentik import FakeAuthentik
-from tests.e2e.conftest import CANARY, Cli, hosts
+from tests.e2e.conftest import Cli, hosts
+from tests.support import bind_on_embedded_outpost
 
 OWNER = "authentik-provision"
-
-
-def _bind_by_hand(fake: FakeAuthentik, pks: list[int]) -> None:
-    outpost = fake.state.embedded_outpost()
-    response = requests.patch(
-        f"{fake.url}/api/v3/outposts/instances/{outpost['pk']}/",
-        json={"providers": pks},
-        headers={"Authorization": f"Bearer {CANARY}"},
-        timeout=5,
-    )
-    assert response.status_code == 200
 
 
 def _unrelated(fake: FakeAuthentik, n: int = 3) -> list[int]:
@@ -29,7 +17,7 @@ def _unrelated(fake: FakeAuthentik, n: int = 3) -> list[int]:
         int(fake.state.add_proxy_provider(f"hand-made-{i}", f"https://other{i}.example.org")["pk"])
         for i in range(n)
     ]
-    _bind_by_hand(fake, pks)
+    bind_on_embedded_outpost(fake, pks)
     fake.clear_log()
     return pks
 

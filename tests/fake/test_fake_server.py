@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from provision.testing.fake_authentik import FakeAuthentik, RecordedRequest
+from tests.support import IDENTITY_HEADERS
 
 ProviderBody = Callable[[str, str], dict[str, Any]]
 
@@ -22,20 +23,6 @@ TOKEN = "fake-server-cli-token-91d2"  # for fakes started here, not by the fixtu
 VERSION = "/api/v3/admin/version/"
 PROVIDERS = "/api/v3/providers/proxy/"
 TRAEFIK = "/outpost.goauthentik.io/auth/traefik"
-IDENTITY_HEADERS = [
-    "X-authentik-username",
-    "X-authentik-groups",
-    "X-authentik-entitlements",
-    "X-authentik-email",
-    "X-authentik-name",
-    "X-authentik-uid",
-    "X-authentik-jwt",
-    "X-authentik-meta-jwks",
-    "X-authentik-meta-outpost",
-    "X-authentik-meta-provider",
-    "X-authentik-meta-app",
-    "X-authentik-meta-version",
-]
 
 
 def test_latency_is_added_to_every_request(fake: FakeAuthentik, api: requests.Session) -> None:

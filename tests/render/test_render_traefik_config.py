@@ -15,22 +15,9 @@ from provision.errors import ConfigError, UsageError
 from provision.render import render_traefik
 from provision.render.traefik import traefik_config
 from provision.settings import Settings
+from tests.support import IDENTITY_HEADERS
 
 RENDER_PACKAGE = Path(__file__).resolve().parents[2] / "provision" / "render"
-DESIGN_HEADERS = [
-    "X-authentik-username",
-    "X-authentik-groups",
-    "X-authentik-entitlements",
-    "X-authentik-email",
-    "X-authentik-name",
-    "X-authentik-uid",
-    "X-authentik-jwt",
-    "X-authentik-meta-jwks",
-    "X-authentik-meta-outpost",
-    "X-authentik-meta-provider",
-    "X-authentik-meta-app",
-    "X-authentik-meta-version",
-]
 LONGEST_HOST = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 61])
 
 
@@ -45,7 +32,7 @@ def _apps(*hosts: str, backend: str | None = "http://127.0.0.1:8080") -> list[di
 
 def test_forward_auth_carries_every_header_of_the_outpost() -> None:
     middleware = _render(apps=_apps("a.example.test"))["http"]["middlewares"]["authentik"]
-    assert middleware["forwardAuth"]["authResponseHeaders"] == DESIGN_HEADERS
+    assert middleware["forwardAuth"]["authResponseHeaders"] == list(IDENTITY_HEADERS)
     assert middleware["forwardAuth"]["trustForwardHeader"] is True
     # Any other client-sent X-authentik-* header is dropped by forwardAuth itself.
     assert middleware["forwardAuth"]["authResponseHeadersRegex"] == "(?i)^X-authentik-"
@@ -57,7 +44,7 @@ def test_forward_auth_carries_every_header_of_the_outpost() -> None:
 def test_strip_middleware_deletes_each_header_forward_auth_sets() -> None:
     http = _render(apps=_apps("a.example.test"))["http"]
     strip = http["middlewares"]["authentik-strip-headers"]["headers"]["customRequestHeaders"]
-    assert strip == dict.fromkeys(DESIGN_HEADERS, "")
+    assert strip == dict.fromkeys(IDENTITY_HEADERS, "")
 
 
 def test_app_routers_strip_client_headers_before_forward_auth() -> None:

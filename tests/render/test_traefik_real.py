@@ -6,11 +6,8 @@ protected application would see, including any header a client tried to spoof.
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,66 +15,22 @@ import pytest
 import requests
 import yaml
 
-from provision.render import AUTH_RESPONSE_HEADERS, render_traefik
+from provision.render import render_traefik
 from provision.testing.fake_authentik import FakeAuthentik
-from tests.render.render_support import (
-    CASE_NAMES,
-    CASES,
-    Traefik,
-    load_case,
-    running_traefik,
-    write_config,
-)
+from tests.render.render_support import CASE_NAMES, CASES, load_case, write_config
+from tests.support import IDENTITY_HEADERS, bind_on_embedded_outpost
+from tests.support.backends import Backend
+from tests.support.traefik import Traefik, running_traefik
 
 HOSTS = ("alpha.example.test", "beta.example.test")
 SPOOFED = "admin"
-
-
-class EchoBackend:
-    """A backend that answers every request with the headers it saw, and remembers them."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.seen: list[dict[str, Any]] = []
-        backend = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                record = {
-                    "backend": backend.name,
-                    "path": self.path,
-                    "headers": [[k, v] for k, v in self.headers.items()],
-                }
-                backend.seen.append(record)
-                body = json.dumps(record).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> EchoBackend:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
 
 
 @dataclass
 class Stack:
     fake: FakeAuthentik
     traefik: Traefik
-    backends: dict[str, EchoBackend]
+    backends: dict[str, Backend]
 
     def get(
         self, host: str, path: str = "/", headers: dict[str, str] | None = None
@@ -102,14 +55,7 @@ def _bind_hosts(fake: FakeAuthentik) -> None:
         fake.state.add_proxy_provider(f"Provider for {host}", f"https://{host}")["pk"]
         for host in HOSTS
     ]
-    outpost = fake.state.embedded_outpost()
-    response = requests.patch(
-        f"{fake.url}/api/v3/outposts/instances/{outpost['pk']}/",
-        json={"providers": pks},
-        headers={"Authorization": f"Bearer {fake.token}"},
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
+    bind_on_embedded_outpost(fake, pks)
 
 
 @pytest.fixture(scope="module")
@@ -118,8 +64,8 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     directory = tmp_path_factory.mktemp("stack")
     with (
         FakeAuthentik(token="t") as fake,
-        EchoBackend(HOSTS[0]) as one,
-        EchoBackend(HOSTS[1]) as two,
+        Backend(HOSTS[0]) as one,
+        Backend(HOSTS[1]) as two,
     ):
         _bind_hosts(fake)
         backends = {HOSTS[0]: one, HOSTS[1]: two}
@@ -183,7 +129,7 @@ def test_logged_in_requests_reach_the_backend_with_the_outposts_user(stack: Stac
 
 
 def test_logged_in_spoofed_headers_are_replaced_or_removed(stack: Stack) -> None:
-    spoofed = dict.fromkeys(AUTH_RESPONSE_HEADERS, SPOOFED)
+    spoofed = dict.fromkeys(IDENTITY_HEADERS, SPOOFED)
     spoofed["X_authentik_username"] = SPOOFED  # an alias some backends read as the real one
     spoofed["X-authentik-meta-tenant"] = SPOOFED  # not one the outpost sends today
     for host in HOSTS:
