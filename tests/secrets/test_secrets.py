@@ -162,3 +162,13 @@ def test_no_token_anywhere(sops_environ: dict[str, str]) -> None:
         load_secrets(_settings(None), sops_environ)
     assert caught.value.exit_code == EX_CONFIG
     assert "no API token" in str(caught.value) and "$AUTHENTIK_TOKEN" in str(caught.value)
+
+
+def test_the_shipped_example_encrypts_and_loads(
+    encrypt: Encrypt, sops_environ: dict[str, str]
+) -> None:
+    example = Path(__file__).resolve().parents[2] / "secrets.example.yaml"
+    path = encrypt(example.read_text())
+    secrets = load_secrets(_settings(path), sops_environ)
+    assert secrets.token.get_secret_value() == "replace-with-your-api-token"
+    assert secrets.secret_key is not None
