@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,15 +12,10 @@ from pathlib import Path
 import yaml
 
 from provision.testing.fake_authentik import FakeAuthentik
+from tests.support import free_port
 
 TOKEN = "boot-canary-token-93b1f0d2c4e6"
 PROVISION = [sys.executable, "-m", "provision"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _config(tmp_path: Path, port: int) -> Path:
@@ -46,7 +40,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 
 def test_sync_waits_for_authentik_to_come_up(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     config = _config(tmp_path, port)
     process = subprocess.Popen(
         [*PROVISION, "--config", str(config), "sync", "--wait", "30"],
@@ -68,7 +62,7 @@ def test_sync_waits_for_authentik_to_come_up(tmp_path: Path) -> None:
 
 
 def test_sync_wait_gives_up_with_75(tmp_path: Path) -> None:
-    config = _config(tmp_path, _free_port())
+    config = _config(tmp_path, free_port())
     done = subprocess.run(
         [*PROVISION, "--config", str(config), "sync", "--wait", "2"],
         env=_env(tmp_path),

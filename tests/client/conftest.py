@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -11,6 +10,7 @@ from pydantic import SecretStr
 
 from provision.authentik import AuthentikClient, RetryPolicy
 from provision.testing.fake_authentik import FakeAuthentik
+from tests.support import free_port
 
 # A distinctive value, so a leak anywhere (logs, messages, reprs) is found by a plain search.
 CANARY_TOKEN = "canary-7d1f0c9a3b5e4f2a8c6d"
@@ -68,10 +68,7 @@ def client(make_client: MakeClient) -> AuthentikClient:
 @pytest.fixture
 def closed_port() -> int:
     """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+    return free_port()
 
 
 @pytest.fixture

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 from provision.testing.fake_authentik import FakeAuthentik
 from tests.e2e.conftest import Cli, hosts
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support import free_port
 
 
 def test_bad_command_line_is_64(cli: Cli) -> None:
@@ -60,7 +54,7 @@ def test_unreachable_is_75_naming_the_endpoint(cli: Cli) -> None:
     cli.config(
         hosts(1),
         authentik={
-            "url": f"http://127.0.0.1:{_closed_port()}",
+            "url": f"http://127.0.0.1:{free_port()}",
             "timeout": 1,
             "retries": 2,
             "retry_budget": 1,
