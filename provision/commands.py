@@ -42,20 +42,12 @@ def connect(config: Config, secrets: Secrets) -> AuthentikClient:
     from provision.authentik import AuthentikClient, RetryPolicy
 
     auth = config.settings.authentik
-    budget = auth.retry_budget
-    retry = RetryPolicy(
-        attempts=auth.retries,
-        initial=min(0.5, budget / 20),
-        maximum=min(8.0, budget / 2),
-        jitter=min(0.5, budget / 20),
-        total=budget,
-    )
     return AuthentikClient(
         auth.url,
         secrets.token,
         timeout=auth.timeout,
         ca_bundle=str(auth.ca_bundle) if auth.ca_bundle else None,
-        retry=retry,
+        retry=RetryPolicy.within(auth.retries, auth.retry_budget),
     )
 
 

@@ -46,6 +46,12 @@ class RetryPolicy:
     jitter: float = 0.5
     total: float = 60.0
 
+    @classmethod
+    def within(cls, attempts: int, budget: float) -> RetryPolicy:
+        """A policy whose waits scale down with a small budget (and cap at the defaults)."""
+        step = min(0.5, budget / 20)
+        return cls(attempts, initial=step, maximum=min(8.0, budget / 2), jitter=step, total=budget)
+
 
 class _Retryable(Exception):
     """One attempt failed in a way worth another try (never leaves this module)."""

@@ -224,3 +224,10 @@ def test_lost_delete_answer_then_404_counts_as_done(
 def test_first_delete_of_a_missing_object_is_not_found(client: AuthentikClient) -> None:
     with pytest.raises(NotFound):
         client.delete_application("never-existed")
+
+
+def test_retry_policy_within_a_budget() -> None:
+    assert RetryPolicy.within(5, 60.0) == RetryPolicy()
+    small = RetryPolicy.within(3, 0.6)
+    assert (small.attempts, small.maximum, small.total) == (3, 0.3, 0.6)
+    assert small.initial == small.jitter == 0.6 / 20

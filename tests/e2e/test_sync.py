@@ -63,7 +63,7 @@ def test_first_sync_of_20_hosts_keeps_unrelated_providers(cli: Cli, fake: FakeAu
     assert len(outpost) == 23
     assert set(unrelated) <= outpost
     assert "Plan: 58 to add, 1 to change, 0 to remove." in result.out
-    assert [p for p in _write_paths(fake) if "outposts" in p].__len__() == 1
+    assert len([p for p in _write_paths(fake) if "outposts" in p]) == 1
 
 
 def test_second_sync_writes_nothing_and_group_change_touches_one_app(
