@@ -19,10 +19,14 @@ Json = dict[str, Any]
 
 
 class Writer(Protocol):
+    def list_proxy_providers(self) -> list[Json]: ...
     def create_proxy_provider(self, body: Json) -> Json: ...
     def update_proxy_provider(self, pk: int, body: Json) -> Json: ...
     def delete_proxy_provider(self, pk: int) -> None: ...
     def create_application(self, body: Json) -> Json: ...
+    def create_application_with_provider(
+        self, provider: Json, application: Json, bindings: list[Json]
+    ) -> Json: ...
     def update_application(self, slug: str, body: Json) -> Json: ...
     def delete_application(self, slug: str) -> None: ...
     def set_application_icon_url(self, slug: str, url: str) -> None: ...
@@ -44,7 +48,8 @@ class _Refs:
     """Primary keys learnt while applying (objects created in this run)."""
 
     providers: dict[str, int] = field(default_factory=dict)  # app slug -> provider pk
-    applications: dict[str, str] = field(default_factory=dict)  # app slug -> application pk
+    # app slug -> name of the provider a transaction created (its pk is read back once)
+    transactional: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -61,6 +66,7 @@ def apply(
     for _, stage in groupby(plan.changes, key=lambda c: c.order):
         changes = list(stage)
         if changes[0].kind == "outpost" and plan.outpost is not None:
+            _read_back_providers(client, refs)
             result.outpost_providers, result.outpost_attempts = merge_outpost(
                 client, plan.outpost, refs.providers
             )
@@ -107,15 +113,36 @@ def _done(result: ApplyResult, change: Change, on_change: Callable[[Change], Non
         on_change(change)
 
 
+def _read_back_providers(client: Writer, refs: _Refs) -> None:
+    """Learn the pks of the providers that transactions created, with one paged list."""
+    if not refs.transactional:
+        return
+    wanted = {name: slug for slug, name in refs.transactional.items()}
+    for provider in client.list_proxy_providers():
+        slug = wanted.get(str(provider.get("name")))
+        if slug is not None and provider.get("assigned_application_slug") == slug:
+            refs.providers[slug] = int(provider["pk"])
+    missing = sorted(set(refs.transactional) - set(refs.providers))
+    if missing:
+        raise AuthentikError(
+            "the transaction reported success, but no proxy provider is attached to"
+            f" {', '.join(missing)}",
+            method="GET",
+            path="/api/v3/providers/proxy/",
+        )
+
+
 def _write(client: Writer, change: Change, refs: _Refs) -> None:
     body = dict(change.body)
-    if change.kind == "provider":
+    if change.kind == "orphan":
+        client.delete_proxy_provider(int(str(change.pk)))
+    elif change.kind == "provider":
         _write_provider(client, change, body, refs)
+    elif change.transactional:
+        _create_with_provider(client, change, body, refs)
     elif change.kind == "application":
         _write_application(client, change, body, refs)
     elif change.kind == "binding" and change.action == "create":
-        with refs.lock:
-            body["target"] = body.get("target") or refs.applications[change.app]
         client.create_policy_binding(body)
     elif change.kind == "binding" and change.action == "delete":
         client.delete_policy_binding(str(change.pk))
@@ -134,11 +161,19 @@ def _write_provider(client: Writer, change: Change, body: Json, refs: _Refs) -> 
         client.delete_proxy_provider(int(str(change.pk)))
 
 
+def _create_with_provider(client: Writer, change: Change, body: Json, refs: _Refs) -> None:
+    bindings = [{"group": g.pk, "order": order} for order, g in enumerate(change.bindings)]
+    client.create_application_with_provider(dict(change.provider_body), body, bindings)
+    with refs.lock:
+        refs.transactional[change.app] = str(change.provider_body["name"])
+    if change.icon:
+        client.set_application_icon_url(change.app, change.icon)
+
+
 def _write_application(client: Writer, change: Change, body: Json, refs: _Refs) -> None:
     if change.action == "delete":
         client.delete_application(str(change.pk))
         return
-    icon = body.pop("meta_icon", None)
     if "provider" in body and body["provider"] is None:
         with refs.lock:
             body["provider"] = refs.providers[change.app]
@@ -147,11 +182,8 @@ def _write_application(client: Writer, change: Change, body: Json, refs: _Refs) 
     else:
         written = client.update_application(str(change.pk), body) if body else {}
     slug = str(written.get("slug") or change.pk or change.app)
-    with refs.lock:
-        if written.get("pk"):
-            refs.applications[change.app] = str(written["pk"])
-    if icon:
-        client.set_application_icon_url(slug, str(icon))
+    if change.icon:
+        client.set_application_icon_url(slug, change.icon)
 
 
 def merge_outpost(

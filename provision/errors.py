@@ -6,7 +6,8 @@
     ├── PlanError                        65  desired state cannot be applied as given
     │   ├── ConflictError                    an unowned object is in the way (--adopt)
     │   ├── UnsafePlanError                  too many deletions/updates (--force)
-    │   └── MissingReferenceError            a flow or group does not exist
+    │   ├── MissingReferenceError            a flow or group does not exist
+    │   └── UnsupportedVersionError          Authentik older than 2024.12
     └── AuthentikError                       anything Authentik said or failed to say
         ├── AuthError                    77  token missing, invalid or lacking permission
         ├── NotFound                     65  a requested object does not exist
@@ -82,6 +83,10 @@ class MissingReferenceError(PlanError):
     def __init__(self, missing: Sequence[str]) -> None:
         self.missing = list(missing)
         super().__init__("\n".join(self.missing))
+
+
+class UnsupportedVersionError(PlanError):
+    """The server runs an Authentik release this tool does not support."""
 
 
 class AuthentikError(ProvisionError):

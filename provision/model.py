@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from provision.versions import VersionProfile, newest_profile
+
 
 @dataclass(frozen=True)
 class DesiredApp:
@@ -106,6 +108,7 @@ class ActualState:
     outpost: EmbeddedOutpost
     flows: Mapping[str, str]  # slug -> pk
     groups: Mapping[str, str]  # name -> pk
+    profile: VersionProfile = field(default_factory=newest_profile)  # how the server behaves
 
 
 def parse_proxy_provider(data: Mapping[str, Any]) -> ProxyProvider:

@@ -15,11 +15,13 @@ from provision.model import (
     parse_outpost,
     parse_proxy_provider,
 )
+from provision.versions import VersionProfile
 
 log = logging.getLogger(__name__)
 
 
 class Reader(Protocol):
+    def version_profile(self) -> VersionProfile: ...
     def list_flows(self) -> list[dict[str, Any]]: ...
     def list_groups(self) -> list[dict[str, Any]]: ...
     def list_proxy_providers(self) -> list[dict[str, Any]]: ...
@@ -31,9 +33,10 @@ class Reader(Protocol):
 def observe(client: Reader, outpost_managed: str) -> ActualState:
     """List flows, groups, proxy providers, applications, bindings and the embedded outpost.
 
-    The six reads are independent, so they run at once: a sync waits for the slowest list,
-    not for their sum.
+    The server's version is read first: its profile sets the page size of every list. The six
+    lists are independent, so they run at once: a sync waits for the slowest, not their sum.
     """
+    profile = client.version_profile()
     with ThreadPoolExecutor(max_workers=6) as pool:
         outpost_f = pool.submit(client.find_outpost, outpost_managed)
         flows_f = pool.submit(client.list_flows)
@@ -58,6 +61,7 @@ def observe(client: Reader, outpost_managed: str) -> ActualState:
         outpost=parse_outpost(outpost),
         flows={str(f["slug"]): str(f["pk"]) for f in flows},
         groups={str(g["name"]): str(g["pk"]) for g in groups},
+        profile=profile,
     )
     log.debug(
         "observed %d providers, %d applications, %d group bindings, outpost %s",

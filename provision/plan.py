@@ -9,16 +9,19 @@ from typing import Any, Literal
 from provision.errors import UnsafePlanError
 
 Action = Literal["create", "update", "delete"]
-Kind = Literal["provider", "application", "binding", "outpost"]
+Kind = Literal["provider", "orphan", "application", "binding", "outpost"]
 
-# Writes happen in this order; prune deletions come after the outpost no longer lists them.
+# Writes happen in this order. An orphan provider goes before the transaction that replaces it
+# (its name must be free); a new binding before the one it replaces, since an application with
+# no binding is open to every user; prune deletions after the outpost no longer lists them.
 APPLY_ORDER: tuple[tuple[Action, Kind], ...] = (
+    ("delete", "orphan"),
     ("create", "provider"),
     ("update", "provider"),
     ("create", "application"),
     ("update", "application"),
-    ("delete", "binding"),
     ("create", "binding"),
+    ("delete", "binding"),
     ("update", "outpost"),
     ("delete", "application"),
     ("delete", "provider"),
@@ -33,8 +36,22 @@ class FieldDiff:
 
 
 @dataclass(frozen=True)
+class GroupRef:
+    """A group an application is bound to, by pk (for Authentik) and name (for people)."""
+
+    pk: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Change:
-    """One write. ``app`` is the slug of the declared (or pruned) application it serves."""
+    """One write. ``app`` is the slug of the declared (or pruned) application it serves.
+
+    A new application carries ``provider_body`` and ``bindings`` too: it is created with its
+    proxy provider and group bindings in one transaction, so it never exists without them.
+    ``icon`` is an icon URL to set after the write, where the release takes it only through
+    ``set_icon_url`` (see ``provision.versions``).
+    """
 
     action: Action
     kind: Kind
@@ -44,6 +61,18 @@ class Change:
     body: Mapping[str, Any] = field(default_factory=dict)
     pk: int | str | None = None
     adopt: bool = False
+    provider_body: Mapping[str, Any] = field(default_factory=dict)
+    bindings: tuple[GroupRef, ...] = ()
+    icon: str = ""
+
+    @property
+    def transactional(self) -> bool:
+        """Whether this is a new application created with its provider and bindings at once."""
+        return self.action == "create" and self.kind == "application" and bool(self.provider_body)
+
+    @property
+    def objects(self) -> int:
+        return 2 + len(self.bindings) if self.transactional else 1
 
     @property
     def order(self) -> int:
@@ -72,7 +101,8 @@ class Plan:
         return not self.changes
 
     def count(self, action: Action) -> int:
-        return sum(1 for c in self.changes if c.action == action and c.kind != "outpost")
+        """Objects this plan adds, changes or removes (a transaction adds several)."""
+        return sum(c.objects for c in self.changes if c.action == action and c.kind != "outpost")
 
     @property
     def summary(self) -> str:

@@ -16,7 +16,7 @@ from provision.model import (
     ProxyProvider,
     normalise_host_url,
 )
-from provision.plan import Change, FieldDiff, OutpostChange, Plan
+from provision.plan import Change, FieldDiff, GroupRef, OutpostChange, Plan
 
 FORWARD_SINGLE = "forward_single"
 
@@ -55,9 +55,16 @@ class _Index:
 
 
 def plan(
-    desired: DesiredState, actual: ActualState, *, prune: bool = False, adopt: bool = False
+    desired: DesiredState,
+    actual: ActualState,
+    *,
+    prune: bool = False,
+    adopt: bool = False,
 ) -> Plan:
-    """Compare desired with actual; raise ConflictError/MissingReferenceError, else a Plan."""
+    """Compare desired with actual; raise ConflictError/MissingReferenceError, else a Plan.
+
+    How the server's release behaves comes with the actual state (``actual.profile``).
+    """
     index = _Index(actual, desired.owner)
     _check_references(desired, actual)
     changes: list[Change] = []
@@ -100,6 +107,11 @@ def _plan_app(
         conflicts.append(f"application {app.slug!r} exists and is not owned by {index.owner!r}")
         return None
     provider, taken_over = _find_provider(app, existing, index, adopt, conflicts)
+    if existing is None and (provider is None or _restricted(app)):
+        _plan_new_application(
+            app, provider, taken_over, index=index, changes=changes, conflicts=conflicts
+        )
+        return None  # the provider is created in this run
     if provider is None:
         body = _provider_body(app, index.actual)
         changes.append(Change("create", "provider", app.slug, app.provider_name, body=body))
@@ -107,6 +119,54 @@ def _plan_app(
         _update_provider(app, provider, index, adopting or taken_over, changes)
     _plan_application(app, existing, provider, index, changes)
     return provider
+
+
+def _restricted(app: DesiredApp) -> bool:
+    return not app.any_user
+
+
+def _plan_new_application(
+    app: DesiredApp,
+    provider: ProxyProvider | None,
+    taken_over: bool,
+    *,
+    index: _Index,
+    changes: list[Change],
+    conflicts: list[str],
+) -> None:
+    """A new application, created with its provider and bindings in one transaction.
+
+    Authentik lets every user through an application with no binding, and a binding needs
+    the application's pk: only the transactional endpoint creates a restricted application
+    that is never open. An orphan provider of this tool is replaced (it serves nothing); an
+    unowned one cannot be attached that way, so it is a conflict.
+    """
+    if provider is not None and taken_over:
+        conflicts.append(
+            f"proxy provider {provider.name!r} (pk {provider.pk}) has no application; a new"
+            f" restricted application {app.slug!r} cannot be attached to it without a moment"
+            " open to every user. Delete that provider, or create its application in Authentik"
+            " first and then --adopt both"
+        )
+        return
+    if provider is not None:
+        changes.append(Change("delete", "orphan", app.slug, provider.name, pk=provider.pk))
+    want = _application_fields(app, None, index)
+    body = {"slug": app.slug} | {k: v for k, v in want.items() if k != "provider"}
+    names = {pk: name for name, pk in index.actual.groups.items()}
+    groups = () if app.any_user else tuple(index.actual.groups[g] for g in app.groups)
+    changes.append(
+        Change(
+            "create",
+            "application",
+            app.slug,
+            app.name,
+            body=body,
+            provider_body=_provider_body(app, index.actual),
+            bindings=tuple(GroupRef(pk, names[pk]) for pk in groups),
+            icon=_icon_after_write(app, index),
+        )
+    )
 
 
 def _find_provider(
@@ -136,7 +196,7 @@ def _find_provider(
                 f" {app.slug!r} but belongs to application {owner_app.slug!r}"
             )
             return None, False
-        if same_name and provider.mode == FORWARD_SINGLE:
+        if same_name and _is_own_orphan(app, provider):
             return provider, False  # an orphan left by an interrupted run: reuse it
         if not adopt:
             conflicts.append(
@@ -149,6 +209,17 @@ def _find_provider(
     return None, False
 
 
+def _is_own_orphan(app: DesiredApp, provider: ProxyProvider) -> bool:
+    """Whether everything that marks a provider as this tool's own matches: the derived name,
+    ``forward_single`` and the declared host. A hand-made provider that merely shares the
+    name is not taken over without --adopt."""
+    return (
+        provider.name == app.provider_name
+        and provider.mode == FORWARD_SINGLE
+        and normalise_host_url(provider.external_host) == normalise_host_url(app.external_host)
+    )
+
+
 def _check_host_shared(
     app: DesiredApp, own: ProxyProvider, index: _Index, conflicts: list[str]
 ) -> None:
@@ -159,6 +230,28 @@ def _check_host_shared(
                 f"proxy provider {other.name!r} (pk {other.pk}) also serves {app.external_host}"
                 " on the embedded outpost; remove it from the outpost or change its external host"
             )
+
+
+def _icon_after_write(app: DesiredApp, index: _Index) -> str:
+    """The icon URL to set separately, where the release ignores ``meta_icon`` in bodies."""
+    return app.icon if app.icon and not index.actual.profile.icon_in_body else ""
+
+
+def _application_fields(
+    app: DesiredApp, provider: ProxyProvider | None, index: _Index
+) -> dict[str, Any]:
+    want: dict[str, Any] = {
+        "name": app.name,
+        "provider": provider.pk if provider else None,
+        "meta_launch_url": app.launch_url,
+        "meta_description": app.description,
+        "meta_publisher": index.owner,
+        "group": app.group,
+        "policy_engine_mode": "any",
+    }
+    if app.icon and index.actual.profile.icon_in_body:
+        want["meta_icon"] = app.icon
+    return want
 
 
 def _provider_body(app: DesiredApp, actual: ActualState) -> dict[str, Any]:
@@ -204,52 +297,54 @@ def _plan_application(
     index: _Index,
     changes: list[Change],
 ) -> None:
-    want: dict[str, Any] = {
-        "name": app.name,
-        "provider": provider.pk if provider else None,
-        "meta_launch_url": app.launch_url,
-        "meta_description": app.description,
-        "meta_publisher": index.owner,
-        "group": app.group,
-        "policy_engine_mode": "any",
-    }
-    if app.icon:
-        want["meta_icon"] = app.icon
+    want = _application_fields(app, provider, index)
+    icon = _icon_after_write(app, index)
     if existing is None:
-        changes.append(
-            Change("create", "application", app.slug, app.name, body={"slug": app.slug} | want)
-        )
-        _plan_bindings(app, None, index, changes)
+        # Only an application open to every user is created this way (it has no bindings).
+        body = {"slug": app.slug} | want
+        changes.append(Change("create", "application", app.slug, app.name, body=body, icon=icon))
         return
     have = {key: getattr(existing, key) for key in want}
     diffs = _diff(have, want)
+    icon_diff = icon and existing.meta_icon != icon
+    if icon_diff:
+        diffs = (*diffs, FieldDiff("meta_icon", existing.meta_icon or None, icon))
     if provider is None:
         diffs = (
             *tuple(d for d in diffs if d.field != "provider"),
             FieldDiff("provider", existing.provider, "(new)"),
         )
     if diffs:
-        body = {d.field: want[d.field] for d in diffs}
+        body = {d.field: want[d.field] for d in diffs if d.field in want}
         adopting = not index.owned(existing)
         changes.append(
             Change(
-                "update", "application", app.slug, app.name, diffs, body, existing.slug, adopting
+                "update",
+                "application",
+                app.slug,
+                app.name,
+                diffs,
+                body,
+                existing.slug,
+                adopting,
+                icon=icon if icon_diff else "",
             )
         )
     _plan_bindings(app, existing, index, changes)
 
 
 def _plan_bindings(
-    app: DesiredApp, existing: Application | None, index: _Index, changes: list[Change]
+    app: DesiredApp, existing: Application, index: _Index, changes: list[Change]
 ) -> None:
-    current = index.bindings.get(existing.pk, []) if existing is not None else []
+    """Bindings of an existing application: the missing ones are created before any binding
+    is deleted (see APPLY_ORDER), so a change of groups never leaves it with none."""
+    current = index.bindings.get(existing.pk, [])
     have = {b.group for b in current}
     wanted = [] if app.any_user else [index.actual.groups[g] for g in app.groups]
     names = {pk: name for name, pk in index.actual.groups.items()}
     for order, group_pk in enumerate(wanted):
         if group_pk not in have:
-            target = existing.pk if existing is not None else None  # None: created in this run
-            body = {"target": target, "group": group_pk, "order": order}
+            body = {"target": existing.pk, "group": group_pk, "order": order}
             changes.append(
                 Change(
                     "create",

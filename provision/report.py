@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from provision.plan import Change, Plan
@@ -13,6 +13,7 @@ _COLOUR = {"create": "\033[32m", "update": "\033[33m", "delete": "\033[31m"}
 _RESET = "\033[0m"
 _KIND = {
     "provider": "proxy provider",
+    "orphan": "orphan proxy provider",
     "application": "application",
     "binding": "group binding",
     "outpost": "outpost",
@@ -43,17 +44,26 @@ def _change_lines(change: Change, colour: bool) -> list[str]:
         head += f"  [{change.app}]"
     if colour:
         head = f"{_COLOUR[change.action]}{head}{_RESET}"
+    if change.transactional:
+        head += "  (with its proxy provider and bindings, in one transaction)"
+    if change.kind == "orphan":
+        head += "  (left by an interrupted run; replaced)"
     rows: list[tuple[str, str]] = []
     if change.action == "create" and change.kind != "binding":
-        rows = [
-            (k, _show(v))
-            for k, v in change.body.items()
-            if k not in _HIDDEN_ON_CREATE and v not in (None, "")
-        ]
+        rows = _shown(change.body) + [(f"provider.{k}", v) for k, v in _shown(change.provider_body)]
+        rows += [("binding", f"group {g.name}") for g in change.bindings]
+        if change.icon:
+            rows.append(("meta_icon", _show(change.icon)))
     elif change.action == "update":
         rows = [(d.field, f"{_show(d.old)} -> {_show(d.new)}") for d in change.diffs]
     width = max((len(k) for k, _ in rows), default=0)
     return [head] + [f"      {k.ljust(width)}  {v}" for k, v in rows]
+
+
+def _shown(body: Mapping[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (k, _show(v)) for k, v in body.items() if k not in _HIDDEN_ON_CREATE and v not in (None, "")
+    ]
 
 
 def _show(value: Any) -> str:
@@ -88,13 +98,26 @@ def change_json(change: Change) -> dict[str, Any]:
         "name": change.name,
         "adopt": change.adopt,
         "diffs": [{"field": d.field, "old": d.old, "new": d.new} for d in change.diffs],
+        **_transaction_json(change),
+    }
+
+
+def _transaction_json(change: Change) -> dict[str, Any]:
+    if not change.transactional:
+        return {}
+    return {
+        "transaction": True,
+        "provider": change.provider_body.get("name"),
+        "bindings": [{"group": g.name} for g in change.bindings],
     }
 
 
 def applied_text(applied: Sequence[Change], outpost_providers: Sequence[int]) -> str:
     if not applied:
         return "Nothing to apply."
-    counts = {a: sum(1 for c in applied if c.action == a) for a in ("create", "update", "delete")}
+    counts = {
+        a: sum(c.objects for c in applied if c.action == a) for a in ("create", "update", "delete")
+    }
     text = (
         f"Applied: {counts['create']} added, {counts['update']} changed,"
         f" {counts['delete']} removed."

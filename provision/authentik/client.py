@@ -16,6 +16,8 @@ import requests
 from pydantic import SecretStr
 
 from provision.authentik.transport import JSONObject, RetryPolicy, Transport
+from provision.errors import APIRejected
+from provision.versions import TRANSACTIONAL_APPLICATIONS, VersionProfile, profile_for
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,7 @@ class AuthentikClient:
             retry=retry,
             sleep=sleep,
         )
+        self._profile: VersionProfile | None = None
 
     def __repr__(self) -> str:
         return f"AuthentikClient({self.base_url!r})"
@@ -98,6 +101,23 @@ class AuthentikClient:
 
     def version(self) -> JSONObject:
         return cast(JSONObject, self._transport.call("GET", f"{API}/admin/version/"))
+
+    def version_profile(self) -> VersionProfile:
+        """How this server behaves (DESIGN §8): ``/admin/version/`` is read once per client,
+        and list calls use the profile's page size from then on."""
+        if self._profile is None:
+            reported = str(self.version().get("version_current") or "")
+            profile = profile_for(reported)
+            if profile.newer_than_known:
+                log.warning(
+                    "Authentik %s is newer than the newest release this tool knows; using the"
+                    " profile of %s",
+                    profile.version,
+                    profile.name,
+                )
+            self._transport.page_size = profile.page_size
+            self._profile = profile
+        return self._profile
 
     def me(self) -> JSONObject:
         """The token's user, as ``{"user": {...}}``."""
@@ -161,8 +181,48 @@ class AuthentikClient:
         path = _item(APPLICATIONS, slug)
         return cast(JSONObject, self._transport.call("PATCH", path, json=body))
 
+    def create_application_with_provider(
+        self,
+        provider: JSONObject,
+        application: JSONObject,
+        bindings: list[JSONObject],
+    ) -> JSONObject:
+        """Create a proxy provider, its application and the application's policy bindings in
+        one transaction (``PUT /core/transactional/applications/``, recorded in 11).
+
+        The endpoint is create-only, so a retry first re-reads the application. Authentik can
+        answer 200 with ``applied: false``; that is an error here, with its log lines.
+        """
+        slug = application["slug"]
+        body: JSONObject = {
+            "app": application,
+            "provider_model": "authentik_providers_proxy.proxyprovider",
+            "provider": provider,
+            "policy_bindings": bindings,
+        }
+        answer = cast(
+            JSONObject,
+            self._transport.create(
+                TRANSACTIONAL_APPLICATIONS,
+                body,
+                lambda: self.get_application(slug),
+                method="PUT",
+            ),
+        )
+        if "applied" in answer and answer.get("applied") is not True:
+            logs = answer.get("logs") or []
+            lines = [str(e.get("event", e)) if isinstance(e, dict) else str(e) for e in logs]
+            raise APIRejected(
+                {"applied": lines or ["the transaction was not applied"]},
+                method="PUT",
+                path=TRANSACTIONAL_APPLICATIONS,
+                status=200,
+            )
+        return answer
+
     def set_application_icon_url(self, slug: str, url: str) -> None:
-        """Set the application's icon to a URL (``meta_icon`` is read-only in the API)."""
+        """Set the application's icon to a URL, where ``meta_icon`` is read-only in the API
+        (releases before 2025.12; later ones answer 405 and take ``meta_icon`` instead)."""
         path = f"{_item(APPLICATIONS, slug)}set_icon_url/"
         # Setting the same URL twice changes nothing, so this POST may be retried.
         self._transport.call("POST", path, json={"url": url}, idempotent=True)

@@ -24,6 +24,7 @@ from pydantic import SecretStr
 
 from provision import __version__
 from provision.authentik.answers import error_for, json_body
+from provision.authentik.paging import read_all_pages
 from provision.errors import AuthentikError, TransientAPIError
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 JSONObject = dict[str, Any]
 T = TypeVar("T")
 
-PAGE_SIZE = 1000  # the largest page size Authentik honours (transcript 03b)
+PAGE_SIZE = 1000  # the largest page size any release honours (2025.10.3, 03b); see versions.py
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "PATCH", "DELETE"})
 
@@ -91,6 +92,7 @@ class Transport:
         self._lock = threading.Lock()
         self._own_sessions: list[requests.Session] = []
         self._count = 0
+        self.page_size = PAGE_SIZE  # set from the server's version profile
 
     def __repr__(self) -> str:
         return f"Transport({self.base_url!r})"
@@ -200,18 +202,26 @@ class Transport:
 
         return self.with_retries(method, path, attempt)
 
-    def create(self, path: str, body: JSONObject, existing: Callable[[], JSONObject | None]) -> Any:
-        """POST ``body``; before each retry, ``existing()`` re-reads so nothing is created twice."""
+    def create(
+        self,
+        path: str,
+        body: JSONObject,
+        existing: Callable[[], JSONObject | None],
+        *,
+        method: str = "POST",
+    ) -> Any:
+        """Create with ``body`` (a POST, or the create-only transactional PUT); before each
+        retry, ``existing()`` re-reads so nothing is created twice."""
 
         def attempt(number: int) -> Any:
             if number > 1:
                 found = existing()
                 if found is not None:
-                    log.info("POST %s: an earlier attempt created the object; using it", path)
+                    log.info("%s %s: an earlier attempt created the object; using it", method, path)
                     return found
-            return self.send("POST", path, json=body)
+            return self.send(method, path, json=body)
 
-        return self.with_retries("POST", path, attempt)
+        return self.with_retries(method, path, attempt)
 
     def with_retries(self, method: str, path: str, attempt: Callable[[int], T]) -> T:
         """Run ``attempt(1)``, ``attempt(2)``, ... while it raises ``_Retryable`` within budget."""
@@ -234,23 +244,12 @@ class Transport:
             raise error from (exc.__cause__ or exc)
 
     def list_all(self, path: str, params: Mapping[str, Any] | None = None) -> list[JSONObject]:
-        """Every object of a list endpoint, following ``pagination.next`` until it is 0."""
-        results: list[JSONObject] = []
-        page = 1
-        while True:
-            query = {**(params or {}), "page_size": PAGE_SIZE}
-            if page > 1:
-                query["page"] = page
-            body = self.call("GET", path, params=query)
-            if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-                raise AuthentikError("answer is not a page of results", method="GET", path=path)
-            results.extend(body["results"])
-            following = int(body.get("pagination", {}).get("next", 0))
-            if following == 0:
-                return results
-            if following <= page:
-                raise AuthentikError("pagination does not advance", method="GET", path=path)
-            page = following
+        """Every object of a list endpoint, all pages (see ``provision.authentik.paging``)."""
+
+        def get(query: Mapping[str, Any]) -> Any:
+            return self.call("GET", path, params=dict(query))
+
+        return read_all_pages(get, path, params or {}, self.page_size)
 
 
 def _connection_failure(exc: requests.ConnectionError, base_url: str) -> str:

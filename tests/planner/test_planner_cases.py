@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from provision.model import (
 from provision.plan import Change, Plan
 from provision.planner import plan
 from provision.settings import Settings
+from provision.versions import profile_for
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "data" / "plans"
 CASES = sorted(p for p in CASES_DIR.glob("[0-9]*.yaml"))
@@ -43,12 +45,20 @@ def _line(change: Change) -> str:
     text = f"{change.action} {change.kind} {change.app}{adopt}"
     if change.action == "update":
         text += ": " + ", ".join(d.field for d in change.diffs)
+    if change.transactional:
+        groups = ", ".join(g.name for g in change.bindings) or "none"
+        text += f" with provider, groups {groups}"
+    if change.icon:
+        text += " + set_icon_url"
     return text
 
 
 def _run(case: dict[str, Any]) -> Plan:
     desired = desired_state(Settings(apps=case["desired"]))
-    return plan(desired, _actual(case.get("actual", {})), **case.get("options", {}))
+    actual = _actual(case.get("actual", {}))
+    if "version" in case:
+        actual = replace(actual, profile=profile_for(case["version"]))
+    return plan(desired, actual, **case.get("options", {}))
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])

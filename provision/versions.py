@@ -1,0 +1,130 @@
+"""How one Authentik release behaves, as a pure value read once per run (DESIGN §8).
+
+Every difference between releases that the tool must respect is a field of ``VersionProfile``;
+the planner and the applier consult the profile, never a version number. The facts come from
+recordings of real servers (2025.10.3 and 2026.2.2) and, for the releases in between and after,
+from the official ``authentik-client`` models of each release:
+
+- up to 2025.10, ``meta_icon`` is read-only in the API (``set_icon_url`` sets it), slugs are at
+  most 50 characters and a group has one ``parent``;
+- from 2025.12 on, ``meta_icon`` is written in the application body, ``set_icon_url`` is gone
+  (405), slugs are unlimited and a group has ``parents``; 2026.2.2 caps ``page_size`` at 100.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from provision.errors import UnsupportedVersionError
+
+IconWrite = Literal["set_icon_url", "meta_icon"]
+Release = tuple[int, int, int]
+
+OLDEST_SUPPORTED: Release = (2024, 12, 0)
+RESERVED_SLUGS = frozenset({"authorize", "token", "device", "userinfo", "introspect", "revoke"})
+TRANSACTIONAL_APPLICATIONS = "/api/v3/core/transactional/applications/"
+
+
+@dataclass(frozen=True)
+class VersionProfile:
+    """What the tool needs to know about one Authentik release.
+
+    Attributes:
+        version: the release the server reported, e.g. ``"2026.2.2"``.
+        name: the profile in use, named after the first release it describes.
+        page_size: the page size to ask for; the tool follows ``pagination.next`` anyway.
+        icon_write: how an application's icon URL is written.
+        slug_max_length: the server's slug limit (``None``: unlimited).
+        required_provider_fields: fields a proxy provider must be created with.
+        group_parent_field: where a group names its parent(s).
+        newer_than_known: the server is newer than every profile; the newest one is used.
+    """
+
+    version: str
+    name: str
+    page_size: int
+    icon_write: IconWrite
+    slug_max_length: int | None
+    required_provider_fields: tuple[str, ...] = (
+        "name",
+        "authorization_flow",
+        "invalidation_flow",
+        "external_host",
+    )
+    reserved_slugs: frozenset[str] = RESERVED_SLUGS
+    group_parent_field: str = "parents"
+    newer_than_known: bool = False
+
+    @property
+    def icon_in_body(self) -> bool:
+        """Whether ``meta_icon`` is written with the application itself."""
+        return self.icon_write == "meta_icon"
+
+
+# Oldest first; each profile holds from its first release until the next profile's.
+PROFILES: tuple[tuple[Release, VersionProfile], ...] = (
+    (
+        OLDEST_SUPPORTED,
+        VersionProfile(
+            version="2024.12.0",
+            name="2024.12",
+            page_size=1000,  # honoured up to 1,000 (recorded on 2025.10.3, 03b and 11)
+            icon_write="set_icon_url",
+            slug_max_length=50,
+            group_parent_field="parent",
+        ),
+    ),
+    (
+        (2025, 12, 0),
+        VersionProfile(
+            version="2025.12.0",
+            name="2025.12",
+            page_size=100,  # 2026.2.2 caps page_size at 100 (11); asking for more is ignored
+            icon_write="meta_icon",
+            slug_max_length=None,
+        ),
+    ),
+)
+NEWEST_KNOWN = "2026.2.2"  # the newest release recorded; anything newer gets a warning
+
+
+def parse_release(text: str) -> Release | None:
+    """``"2026.2.2"`` → ``(2026, 2, 2)``; suffixes such as ``-rc1`` are ignored."""
+    found = re.match(r"^\s*v?(\d{4})\.(\d{1,2})(?:\.(\d+))?", text)
+    if found is None:
+        return None
+    return int(found[1]), int(found[2]), int(found[3] or 0)
+
+
+def profile_for(version: str) -> VersionProfile:
+    """The profile of the release ``version`` (as ``/admin/version/`` reports it).
+
+    Raises:
+        UnsupportedVersionError: the release is older than 2024.12 or not a release number.
+    """
+    release = parse_release(version)
+    if release is None:
+        raise UnsupportedVersionError(
+            f"Authentik reported version {version!r}, which is not a release number;"
+            " is authentik.url pointing at an Authentik server?"
+        )
+    if release < OLDEST_SUPPORTED:
+        raise UnsupportedVersionError(
+            f"Authentik {version} is older than 2024.12, the oldest release this tool supports"
+            " (invalidation flows and the transactional application API are needed);"
+            " upgrade Authentik first"
+        )
+    chosen = PROFILES[0][1]
+    for first, profile in PROFILES:
+        if release >= first:
+            chosen = profile
+    newest = parse_release(NEWEST_KNOWN)
+    newer = newest is not None and release[:2] > newest[:2]
+    return replace(chosen, version=version.strip(), newer_than_known=newer)
+
+
+def newest_profile() -> VersionProfile:
+    """The profile of the newest recorded release (used where no server is asked)."""
+    return profile_for(NEWEST_KNOWN)
