@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from provision.decoding import decodes
+
 
 @dataclass(frozen=True)
 class DesiredApp:
@@ -108,6 +110,7 @@ class ActualState:
     groups: Mapping[str, str]  # name -> pk
 
 
+@decodes("/api/v3/providers/proxy/")
 def parse_proxy_provider(data: Mapping[str, Any]) -> ProxyProvider:
     return ProxyProvider(
         pk=int(data["pk"]),
@@ -122,6 +125,7 @@ def parse_proxy_provider(data: Mapping[str, Any]) -> ProxyProvider:
     )
 
 
+@decodes("/api/v3/core/applications/")
 def parse_application(data: Mapping[str, Any]) -> Application:
     provider = data.get("provider")
     return Application(
@@ -138,6 +142,7 @@ def parse_application(data: Mapping[str, Any]) -> Application:
     )
 
 
+@decodes("/api/v3/policies/bindings/")
 def parse_group_binding(data: Mapping[str, Any]) -> GroupBinding | None:
     """A binding of a group to a target; bindings of policies or users are not ours."""
     if not data.get("group") or data.get("policy") or data.get("user"):
@@ -150,6 +155,7 @@ def parse_group_binding(data: Mapping[str, Any]) -> GroupBinding | None:
     )
 
 
+@decodes("/api/v3/outposts/instances/")
 def parse_outpost(data: Mapping[str, Any]) -> EmbeddedOutpost:
     return EmbeddedOutpost(
         pk=str(data["pk"]),

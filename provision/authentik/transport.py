@@ -23,8 +23,8 @@ import urllib3
 from pydantic import SecretStr
 
 from provision import __version__
-from provision.authentik.answers import error_for, json_body
-from provision.errors import AuthentikError, TransientAPIError
+from provision.authentik.answers import error_for, json_body, next_page, page_results
+from provision.errors import AuthentikError, TransientAPIError, WrongServerError
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,14 @@ JSONObject = dict[str, Any]
 T = TypeVar("T")
 
 PAGE_SIZE = 1000  # the largest page size Authentik honours (transcript 03b)
+NOT_THE_API = (
+    "answer is not JSON: authentik.url does not lead to Authentik's API (give the server's"
+    " base address, e.g. http://127.0.0.1:9000, without /api/v3)"
+)
+BAD_HEADER = (
+    "the API token cannot be sent in an HTTP header (a line break, space or non-ASCII"
+    " character); store it as one line"
+)
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "PATCH", "DELETE"})
 
@@ -142,9 +150,11 @@ class Transport:
             raise _Retryable(f"no answer within {self._timeout:g}s") from exc
         except requests.exceptions.SSLError as exc:
             message = "TLS failed (private CA: set authentik.ca_bundle; plain HTTP: use http://)"
-            raise AuthentikError(message, method=method, path=path) from exc
+            raise WrongServerError(message, method=method, path=path) from exc
         except requests.ConnectionError as exc:
             raise _Retryable(_connection_failure(exc, self.base_url)) from exc
+        except (requests.exceptions.InvalidHeader, UnicodeEncodeError) as exc:
+            raise AuthentikError(BAD_HEADER, method=method, path=path) from exc
         except requests.RequestException as exc:
             message = f"cannot send the request ({type(exc).__name__})"
             raise AuthentikError(message, method=method, path=path) from exc
@@ -152,9 +162,12 @@ class Transport:
         return response
 
     def probe(self, path: str) -> bool:
-        """Whether an anonymous GET of ``path`` answers 200; never raises."""
+        """Whether an anonymous GET of ``path`` answers 200. Raises only ``WrongServerError``
+        (TLS verification failed), which no amount of waiting heals."""
         try:
             return self.exchange("GET", path, authenticated=False).status_code == 200
+        except WrongServerError:
+            raise
         except (_Retryable, AuthentikError) as exc:
             log.debug("GET %s failed: %s", path, exc)
             return False
@@ -174,7 +187,7 @@ class Transport:
             return None
         body = json_body(response)
         if body is None:
-            raise AuthentikError("answer is not JSON (wrong URL?)", method=method, path=path)
+            raise WrongServerError(NOT_THE_API, method=method, path=path)
         return body
 
     def call(
@@ -234,7 +247,11 @@ class Transport:
             raise error from (exc.__cause__ or exc)
 
     def list_all(self, path: str, params: Mapping[str, Any] | None = None) -> list[JSONObject]:
-        """Every object of a list endpoint, following ``pagination.next`` until it is 0."""
+        """Every object of a list endpoint, following ``pagination.next`` until it is 0.
+
+        The loop is bounded: ``next`` must advance and stay within ``total_pages`` and
+        ``MAX_PAGES``, so a broken or hostile server cannot keep it going.
+        """
         results: list[JSONObject] = []
         page = 1
         while True:
@@ -242,14 +259,10 @@ class Transport:
             if page > 1:
                 query["page"] = page
             body = self.call("GET", path, params=query)
-            if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-                raise AuthentikError("answer is not a page of results", method="GET", path=path)
-            results.extend(body["results"])
-            following = int(body.get("pagination", {}).get("next", 0))
-            if following == 0:
+            results.extend(page_results(body, path))
+            following = next_page(body, page, path)
+            if following is None:
                 return results
-            if following <= page:
-                raise AuthentikError("pagination does not advance", method="GET", path=path)
             page = following
 
 
