@@ -30,8 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Declare Authentik forward-auth hosts once; create, bind, render and"
         " verify them.",
         epilog="Exit codes: 0 ok, 2 changes pending (plan --detailed-exitcode), 64 usage,"
-        " 65 cannot apply as given, 70 bug, 75 Authentik not ready/unreachable, 77 token"
-        " rejected, 78 invalid config or secrets.",
+        " 65 cannot apply as given, 70 bug, 75 can heal (Authentik not ready/unreachable, run"
+        " lock busy), 77 token rejected, 78 invalid config, secrets or authentik.url.",
     )
     parser.add_argument("--version", action="version", version=f"provision {__version__}")
     parser.add_argument(

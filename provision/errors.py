@@ -8,12 +8,20 @@
     │   ├── UnsafePlanError                  too many deletions/updates (--force)
     │   ├── MissingReferenceError            a flow or group does not exist
     │   └── UnsupportedVersionError          Authentik older than 2024.12
-    └── AuthentikError                       anything Authentik said or failed to say
+    ├── LockTimeoutError             75  another run on this machine held the lock too long
+    └── AuthentikError               65  an answer this tool cannot use (e.g. HTTP 409)
         ├── AuthError                    77  token missing, invalid or lacking permission
         ├── NotFound                     65  a requested object does not exist
         ├── APIRejected                  65  a 400 with field errors
-        └── TransientAPIError            75  unreachable, timeout, 429, 5xx after retries
+        ├── MalformedAnswerError         65  JSON of the wrong shape, paging that never ends
+        ├── WrongServerError             78  TLS verification failed, a redirect, not JSON:
+        │                                    authentik.url or ca_bundle is wrong
+        ├── ServerError                  75  HTTP 500 (not retried in a run; a later run may pass)
+        └── TransientAPIError            75  unreachable, timeout, 429, 502-504 after retries
             └── NotReadyError            75  readiness wait ran out
+
+Only what can heal by itself exits 75, the code systemd restarts on; everything else needs a
+person, so its message says what to change.
 
 The CLI catches ``ProvisionError``, prints ``str(exc)`` and exits with ``exc.exit_code``.
 Messages never contain a secret: callers pass only names, paths and statuses.
@@ -89,10 +97,16 @@ class UnsupportedVersionError(PlanError):
     """The server runs an Authentik release this tool does not support."""
 
 
-class AuthentikError(ProvisionError):
-    """Authentik answered with an error or could not be reached."""
+class LockTimeoutError(ProvisionError):
+    """Another run on this machine held the run lock past the wait (it may finish: 75)."""
 
     exit_code = EX_TEMPFAIL
+
+
+class AuthentikError(ProvisionError):
+    """Authentik answered with something this tool cannot use, or could not be reached."""
+
+    exit_code = EX_DATAERR
 
     def __init__(
         self,
@@ -139,6 +153,28 @@ class APIRejected(AuthentikError):
         self.field_errors = {k: list(v) for k, v in field_errors.items()}
         detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in self.field_errors.items())
         super().__init__(f"rejected: {detail}", method=method, path=path, status=status)
+
+
+class MalformedAnswerError(AuthentikError):
+    """The answer is JSON but not of the shape Authentik's API gives (or its paging never ends)."""
+
+    exit_code = EX_DATAERR
+
+    def __init__(self, message: str, *, method: str = "GET", path: str = "") -> None:
+        remedy = "; is authentik.url an Authentik server of a supported version? (provision doctor)"
+        super().__init__(message + remedy, method=method, path=path)
+
+
+class WrongServerError(AuthentikError):
+    """What answers at ``authentik.url`` is not Authentik's API as configured: fix the config."""
+
+    exit_code = EX_CONFIG
+
+
+class ServerError(AuthentikError):
+    """Authentik failed with HTTP 500 (for example while its database is down)."""
+
+    exit_code = EX_TEMPFAIL
 
 
 class TransientAPIError(AuthentikError):

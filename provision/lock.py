@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from provision.errors import TransientAPIError
+from provision.errors import LockTimeoutError
 
 log = logging.getLogger(__name__)
 LOCK_NAME = "authentik-provision.lock"
@@ -39,7 +39,7 @@ def run_lock(path: Path, *, timeout: float = 120.0, poll: float = 0.1) -> Iterat
                     log.info("another provision run holds %s; waiting", path)
                     announced = True
                 if time.monotonic() >= deadline:
-                    raise TransientAPIError(
+                    raise LockTimeoutError(
                         f"another provision run still holds the lock {path} after {timeout:g} s"
                     ) from None
                 time.sleep(poll)

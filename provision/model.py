@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from provision.decoding import decodes
 from provision.versions import VersionProfile, newest_profile
 
 
@@ -111,6 +112,7 @@ class ActualState:
     profile: VersionProfile = field(default_factory=newest_profile)  # how the server behaves
 
 
+@decodes("/api/v3/providers/proxy/")
 def parse_proxy_provider(data: Mapping[str, Any]) -> ProxyProvider:
     return ProxyProvider(
         pk=int(data["pk"]),
@@ -125,6 +127,7 @@ def parse_proxy_provider(data: Mapping[str, Any]) -> ProxyProvider:
     )
 
 
+@decodes("/api/v3/core/applications/")
 def parse_application(data: Mapping[str, Any]) -> Application:
     provider = data.get("provider")
     return Application(
@@ -141,6 +144,7 @@ def parse_application(data: Mapping[str, Any]) -> Application:
     )
 
 
+@decodes("/api/v3/policies/bindings/")
 def parse_group_binding(data: Mapping[str, Any]) -> GroupBinding | None:
     """A binding of a group to a target; bindings of policies or users are not ours."""
     if not data.get("group") or data.get("policy") or data.get("user"):
@@ -153,6 +157,7 @@ def parse_group_binding(data: Mapping[str, Any]) -> GroupBinding | None:
     )
 
 
+@decodes("/api/v3/outposts/instances/")
 def parse_outpost(data: Mapping[str, Any]) -> EmbeddedOutpost:
     return EmbeddedOutpost(
         pk=str(data["pk"]),

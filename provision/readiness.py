@@ -7,7 +7,13 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from provision.errors import AuthentikError, AuthError, NotReadyError
+from provision.errors import (
+    AuthentikError,
+    AuthError,
+    MalformedAnswerError,
+    NotReadyError,
+    WrongServerError,
+)
 
 if TYPE_CHECKING:
     from provision.config import Config
@@ -35,8 +41,8 @@ def probe(client: Prober, config: Config) -> str | None:
                 return f"flow {slug!r} does not exist yet"
         if client.find_outpost(config.desired.outpost_managed) is None:
             return "the embedded outpost does not exist yet"
-    except AuthError:
-        raise
+    except (AuthError, WrongServerError, MalformedAnswerError):
+        raise  # waiting heals none of these
     except AuthentikError as exc:
         return f"the API is not answering yet ({exc})"
     return None

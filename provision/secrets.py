@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,7 @@ MIN_SECRET_KEY_LENGTH = 50
 Runner = Callable[..., "subprocess.CompletedProcess[bytes]"]
 _CREDENTIAL_NAMES = ("authentik-token", "AUTHENTIK_TOKEN")
 _AGE_KEY_CREDENTIAL = "sops-age-key"
+_TOKEN = re.compile(r"[\x21-\x7e]+")
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ def load_secrets(
             )
         token = _required(document, settings.token_key, sops_file)
         token_source = str(sops_file)
+    _check_token(token, settings.token_key, token_source)
     secret_key = None
     if document is not None and sops_file is not None:
         secret_key = _required(document, settings.secret_key_key, sops_file)
@@ -132,7 +135,7 @@ def decrypt(
         document = json.loads(done.stdout)
     except ValueError:
         raise ConfigError(f"{path}: sops did not return a JSON document") from None
-    return _flatten(document, path)
+    return _flatten(document, path, {settings.token_key, settings.secret_key_key})
 
 
 def _sops_env(environ: Mapping[str, str]) -> dict[str, str]:
@@ -165,11 +168,16 @@ def _first_line(text: str) -> str:
     return lines[0][:200] if lines else "(no message)"
 
 
-def _flatten(document: Any, path: Path) -> dict[str, str]:
+def _flatten(document: Any, path: Path, wanted: set[str]) -> dict[str, str]:
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: the decrypted document must be a mapping of keys")
     values: dict[str, str] = {}
     for key, value in document.items():
+        if key in wanted and not isinstance(value, str):
+            raise ConfigError(
+                f"{path}: {key} must be a string, not {type(value).__name__}"
+                " (quote the value in the file before encrypting it)"
+            )
         if key == "sops" or not isinstance(value, str):
             continue
         values.setdefault(str(key), value)
@@ -202,6 +210,15 @@ def _required(document: Mapping[str, str], key: str, path: Path) -> str:
             " lines inside string values)"
         )
     return value
+
+
+def _check_token(value: str, key: str, source: str) -> None:
+    """The token travels in an HTTP header: one line of visible ASCII (never echoed)."""
+    if not _TOKEN.fullmatch(value):
+        raise ConfigError(
+            f"{source}: the API token ({key}) contains a line break, space, control or non-ASCII"
+            " character, which an HTTP header cannot carry; store the token as one line"
+        )
 
 
 def _check_secret_key(value: str, key: str, path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Authentik's error answers, mapped once into the project's error tree.
+"""Authentik's answers checked and mapped once into the project's error tree: error statuses,
+and the shape of list pages (``results`` of objects with a ``pk``, a bounded ``pagination``).
 
 Auth failures are 403 with three ``detail`` texts (transcript 06, 04d); field errors are DRF's
 ``{"field": ["message", ...]}`` (02, 04a); an unknown path is an HTML 404 page (06).
@@ -10,8 +11,18 @@ from typing import Any
 
 import requests
 
-from provision.errors import APIRejected, AuthentikError, AuthError, NotFound
+from provision.errors import (
+    APIRejected,
+    AuthentikError,
+    AuthError,
+    MalformedAnswerError,
+    NotFound,
+    ServerError,
+    WrongServerError,
+)
 
+JSONObject = dict[str, Any]
+MAX_PAGES = 1000  # a million objects of one kind: beyond this the paging is broken
 AUTH_MESSAGES = {
     "Authentication credentials were not provided.": "no token provided",
     "Token invalid/expired": "token rejected: Token invalid/expired",
@@ -56,8 +67,16 @@ def error_for(method: str, path: str, response: requests.Response) -> AuthentikE
         return APIRejected(
             {"detail": [detail or "method not allowed (wrong URL or path?)"]}, **where
         )
+    return _other_status(where)
+
+
+def _other_status(where: dict[str, Any]) -> AuthentikError:
+    status = where["status"]
+    if 300 <= status < 400:
+        message = "answer is a redirect: set authentik.url to the address Authentik answers at"
+        return WrongServerError(message, **where)
     if status >= 500:
-        return AuthentikError("server error", **where)  # never echo a 5xx page
+        return ServerError("server error", **where)  # never echo a 5xx page
     return AuthentikError("unexpected answer", **where)
 
 
@@ -76,3 +95,33 @@ def _messages(value: Any) -> list[str]:
     if isinstance(value, dict):
         return [f"{key}: {m}" for key, item in value.items() for m in _messages(item)]
     return [str(value)]
+
+
+def page_results(body: Any, path: str) -> list[JSONObject]:
+    """The ``results`` of one page; each must be an object with a ``pk``."""
+    results = body.get("results") if isinstance(body, dict) else None
+    if not isinstance(results, list):
+        raise MalformedAnswerError("answer is not a page of results", path=path)
+    for index, item in enumerate(results):
+        if not isinstance(item, dict) or "pk" not in item:
+            raise MalformedAnswerError(f"results[{index}] is not an object with a pk", path=path)
+    return results
+
+
+def next_page(body: JSONObject, page: int, path: str) -> int | None:
+    """The page after ``page``, or ``None`` at the end (``next`` is 0)."""
+    pagination = body.get("pagination")
+    following = pagination.get("next") if isinstance(pagination, dict) else None
+    if type(following) is not int:
+        raise MalformedAnswerError("answer has no pagination.next page number", path=path)
+    if following == 0:
+        return None
+    total = pagination.get("total_pages") if isinstance(pagination, dict) else None
+    last = min(total, MAX_PAGES) if type(total) is int else MAX_PAGES
+    if following <= page or following > last:
+        raise MalformedAnswerError(
+            f"pagination does not advance within bounds (page {page}, next {following},"
+            f" at most {last} pages)",
+            path=path,
+        )
+    return following

@@ -25,7 +25,7 @@ from pydantic import SecretStr
 from provision import __version__
 from provision.authentik.answers import error_for, json_body
 from provision.authentik.paging import read_all_pages
-from provision.errors import AuthentikError, TransientAPIError
+from provision.errors import AuthentikError, TransientAPIError, WrongServerError
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,14 @@ JSONObject = dict[str, Any]
 T = TypeVar("T")
 
 PAGE_SIZE = 1000  # the largest page size any release honours (2025.10.3, 03b); see versions.py
+NOT_THE_API = (
+    "answer is not JSON: authentik.url does not lead to Authentik's API (give the server's"
+    " base address, e.g. http://127.0.0.1:9000, without /api/v3)"
+)
+BAD_HEADER = (
+    "the API token cannot be sent in an HTTP header (a line break, space or non-ASCII"
+    " character); store it as one line"
+)
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "PATCH", "DELETE"})
 
@@ -144,9 +152,11 @@ class Transport:
             raise _Retryable(f"no answer within {self._timeout:g}s") from exc
         except requests.exceptions.SSLError as exc:
             message = "TLS failed (private CA: set authentik.ca_bundle; plain HTTP: use http://)"
-            raise AuthentikError(message, method=method, path=path) from exc
+            raise WrongServerError(message, method=method, path=path) from exc
         except requests.ConnectionError as exc:
             raise _Retryable(_connection_failure(exc, self.base_url)) from exc
+        except (requests.exceptions.InvalidHeader, UnicodeEncodeError) as exc:
+            raise AuthentikError(BAD_HEADER, method=method, path=path) from exc
         except requests.RequestException as exc:
             message = f"cannot send the request ({type(exc).__name__})"
             raise AuthentikError(message, method=method, path=path) from exc
@@ -154,9 +164,12 @@ class Transport:
         return response
 
     def probe(self, path: str) -> bool:
-        """Whether an anonymous GET of ``path`` answers 200; never raises."""
+        """Whether an anonymous GET of ``path`` answers 200. Raises only ``WrongServerError``
+        (TLS verification failed), which no amount of waiting heals."""
         try:
             return self.exchange("GET", path, authenticated=False).status_code == 200
+        except WrongServerError:
+            raise
         except (_Retryable, AuthentikError) as exc:
             log.debug("GET %s failed: %s", path, exc)
             return False
@@ -176,7 +189,7 @@ class Transport:
             return None
         body = json_body(response)
         if body is None:
-            raise AuthentikError("answer is not JSON (wrong URL?)", method=method, path=path)
+            raise WrongServerError(NOT_THE_API, method=method, path=path)
         return body
 
     def call(

@@ -11,7 +11,14 @@ from pydantic import SecretStr
 
 from provision.authentik import AuthentikClient, RetryPolicy
 from provision.authentik.transport import Transport
-from provision.errors import APIRejected, AuthentikError, AuthError, NotFound, TransientAPIError
+from provision.errors import (
+    APIRejected,
+    AuthentikError,
+    AuthError,
+    NotFound,
+    TransientAPIError,
+    WrongServerError,
+)
 from provision.testing.fake_authentik import FakeAuthentik
 
 MakeClient = Callable[..., AuthentikClient]
@@ -84,7 +91,7 @@ def test_unsupported_media_type_is_rejected_not_transient(
 
 def test_redirect_is_reported_not_followed(fake: FakeAuthentik, sleeps: Any) -> None:
     transport = transport_for(fake, sleeps)
-    with pytest.raises(AuthentikError, match=r"unexpected answer \(HTTP 302\)"):
+    with pytest.raises(WrongServerError, match=r"redirect: set authentik.url .* \(HTTP 302\)"):
         transport.call("GET", "/outpost.goauthentik.io/start", params={"rd": "https://a.test/"})
     assert len(fake.requests) == 1
     transport.close()

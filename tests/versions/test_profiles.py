@@ -41,7 +41,7 @@ def test_a_newer_release_than_known_uses_the_newest_profile_and_says_so() -> Non
 
 @pytest.mark.parametrize("version", ["2024.10.5", "2023.8.1", "2024.8.3"])
 def test_releases_before_2024_12_are_refused(version: str) -> None:
-    with pytest.raises(UnsupportedVersionError, match="older than 2024.12") as caught:
+    with pytest.raises(UnsupportedVersionError, match=r"older than 2024\.12") as caught:
         profile_for(version)
     assert caught.value.exit_code == EX_DATAERR
     assert version in str(caught.value)
@@ -49,7 +49,7 @@ def test_releases_before_2024_12_are_refused(version: str) -> None:
 
 @pytest.mark.parametrize("version", ["", "nginx", "latest", "1.2"])
 def test_a_version_that_is_not_a_release_is_refused_with_a_hint(version: str) -> None:
-    with pytest.raises(UnsupportedVersionError, match="authentik.url"):
+    with pytest.raises(UnsupportedVersionError, match=r"authentik\.url"):
         profile_for(version)
 
 
