@@ -7,13 +7,12 @@ requests themselves are made in ``provision.doctor``.
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from provision.checklist import Check, fail, ok, warn
-from provision.errors import EX_CONFIG, EX_TEMPFAIL
+from provision.errors import EX_CONFIG, EX_TEMPFAIL, UnsupportedVersionError
 from provision.model import (
     Application,
     DesiredApp,
@@ -23,12 +22,11 @@ from provision.model import (
 )
 from provision.probe import Answer
 from provision.secrets import MIN_SECRET_KEY_LENGTH, Secrets
+from provision.versions import NEWEST_KNOWN, profile_for
 
 FORWARD_SINGLE = "forward_single"
 # Providers need an invalidation flow from this release on (DESIGN §3).
-INVALIDATION_FLOW_SINCE = (2024, 10)
 SYNC = "run `provision sync`"
-_VERSION = re.compile(r"^(\d+)\.(\d+)")
 
 
 def check_reachable(url: str, live: Answer, ready: Answer | None) -> Check:
@@ -105,26 +103,27 @@ def check_token(me: Mapping[str, Any]) -> Check:
 
 
 def check_version(version: Mapping[str, Any]) -> Check:
-    """The server version and what it implies for the provider's required fields."""
+    """The server's release and the version profile the sync will use for it."""
     current = str(version.get("version_current") or "")
-    match = _VERSION.match(current)
-    if match is None:
-        return warn("version", f"unrecognised Authentik version {current!r}")
+    try:
+        profile = profile_for(current)
+    except UnsupportedVersionError as exc:
+        return fail("version", str(exc), "upgrade Authentik to 2024.12 or later")
     newer = ""
     if version.get("outdated") and version.get("version_latest"):
         newer = f"; {version['version_latest']} is available"
-    if (int(match[1]), int(match[2])) >= INVALIDATION_FLOW_SINCE:
-        return ok(
-            "version",
-            f"Authentik {current}: proxy providers require invalidation_flow (set from"
-            f" defaults.invalidation_flow){newer}",
-        )
-    return warn(
-        "version",
-        f"Authentik {current} is older than 2024.10: it has no invalidation_flow, and this"
-        " tool is built against 2025.10",
-        "upgrade Authentik",
+    icons = "meta_icon in the body" if profile.icon_in_body else "set_icon_url"
+    reason = (
+        f"Authentik {current}: profile {profile.name} (page size {profile.page_size},"
+        f" icons by {icons}){newer}"
     )
+    if profile.newer_than_known:
+        return warn(
+            "version",
+            f"{reason}; newer than the newest release this tool knows ({NEWEST_KNOWN})",
+            "check the changelog of authentik-provision for support of this release",
+        )
+    return ok("version", reason)
 
 
 def flow_slugs(apps: Sequence[DesiredApp]) -> dict[str, str]:

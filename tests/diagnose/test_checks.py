@@ -31,15 +31,16 @@ APP = DesiredApp(host="sonarr.home.example.com", name="Sonarr", slug="sonarr", g
 @pytest.mark.parametrize(
     ("version", "status", "words"),
     [
-        ({"version_current": "2025.10.3", "outdated": False}, "ok", "require invalidation_flow"),
+        ({"version_current": "2025.10.3", "outdated": False}, "ok", "icons by set_icon_url"),
+        ({"version_current": "2026.2.2"}, "ok", "profile 2025.12 (page size 100"),
         (
             {"version_current": "2025.8.1", "outdated": True, "version_latest": "2025.10.3"},
             "ok",
             "2025.10.3 is available",
         ),
-        ({"version_current": "2024.10.0"}, "ok", "invalidation_flow"),
-        ({"version_current": "2024.8.3"}, "warn", "older than 2024.10"),
-        ({"version_current": "nightly"}, "warn", "unrecognised"),
+        ({"version_current": "2026.8.1"}, "warn", "newer than the newest release"),
+        ({"version_current": "2024.10.0"}, "FAIL", "older than 2024.12"),
+        ({"version_current": "nightly"}, "FAIL", "not a release number"),
     ],
 )
 def test_version(version: dict[str, object], status: str, words: str) -> None:
