@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any, Protocol
 
-from provision.errors import AuthentikError, ProvisionError
+from provision.errors import ApplyFailedError, AuthentikError, ProvisionError
 from provision.plan import Change, OutpostChange, Plan
 
 log = logging.getLogger(__name__)
@@ -53,27 +53,84 @@ class _Refs:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+class _Stopped(Exception):
+    """A write was not started because a stop was asked for."""
+
+
 def apply(
     plan: Plan,
     client: Writer,
     *,
     concurrency: int = 4,
     on_change: Callable[[Change], None] | None = None,
+    stop: threading.Event | None = None,
+    stop_code: Callable[[], int] = lambda: 143,
 ) -> ApplyResult:
-    """Apply ``plan`` in APPLY_ORDER; independent writes of one stage run concurrently."""
+    """Apply ``plan`` in APPLY_ORDER; independent writes of one stage run concurrently.
+
+    Raises:
+        ApplyFailedError: a write failed (every failure of its stage is kept) or ``stop`` was
+            set; it lists the changes applied before. A bug in this tool is raised as itself.
+    """
     result = ApplyResult()
     refs = _Refs()
+    stop = stop or threading.Event()
     for _, stage in groupby(plan.changes, key=lambda c: c.order):
         changes = list(stage)
-        if changes[0].kind == "outpost" and plan.outpost is not None:
-            _read_back_providers(client, refs)
-            result.outpost_providers, result.outpost_attempts = merge_outpost(
-                client, plan.outpost, refs.providers
-            )
-            _done(result, changes[0], on_change)
-            continue
-        _run_stage(changes, lambda c: _write(client, c, refs), concurrency, result, on_change)
+        try:
+            if stop.is_set():
+                raise _StageFailed([_Stopped()])
+            if changes[0].kind == "outpost" and plan.outpost is not None:
+                _merge(client, plan.outpost, refs, result)
+                _done(result, changes[0], on_change)
+                continue
+            write = _guarded(lambda c: _write(client, c, refs), stop)
+            _run_stage(changes, write, concurrency, result, on_change)
+        except _StageFailed as failed:
+            raise _failure(failed.errors, result, plan, stop, stop_code) from failed.errors[0]
     return result
+
+
+class _StageFailed(Exception):
+    def __init__(self, errors: list[BaseException]) -> None:
+        super().__init__(f"{len(errors)} writes failed")
+        self.errors = errors
+
+
+def _merge(client: Writer, change: OutpostChange, refs: _Refs, result: ApplyResult) -> None:
+    try:
+        _read_back_providers(client, refs)
+        result.outpost_providers, result.outpost_attempts = merge_outpost(
+            client, change, refs.providers
+        )
+    except ProvisionError as exc:
+        raise _StageFailed([exc]) from exc
+
+
+def _guarded(write: Callable[[Change], None], stop: threading.Event) -> Callable[[Change], None]:
+    def guarded(change: Change) -> None:
+        if stop.is_set():
+            raise _Stopped()
+        write(change)
+
+    return guarded
+
+
+def _failure(
+    errors: list[BaseException],
+    result: ApplyResult,
+    plan: Plan,
+    stop: threading.Event,
+    stop_code: Callable[[], int],
+) -> BaseException:
+    """The error to raise: a bug as itself, else every failure with what was applied."""
+    real = [e for e in errors if not isinstance(e, _Stopped)]
+    bugs = [e for e in real if not isinstance(e, ProvisionError)]
+    if bugs and len(bugs) == len(real):
+        return bugs[0]
+    applied = [f"{c.action} {c.kind} {c.name!r}" for c in result.applied]
+    signal_code = stop_code() if stop.is_set() else None
+    return ApplyFailedError(real, applied, len(plan.changes), signal_code=signal_code)
 
 
 def _run_stage(
@@ -83,12 +140,15 @@ def _run_stage(
     result: ApplyResult,
     on_change: Callable[[Change], None] | None,
 ) -> None:
+    errors: list[BaseException] = []
     if concurrency <= 1 or len(changes) == 1:
         for change in changes:
-            write(change)
+            try:
+                write(change)
+            except Exception as exc:
+                raise _StageFailed([exc]) from exc
             _done(result, change, on_change)
         return
-    errors: list[BaseException] = []
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         futures = [(change, pool.submit(write, change)) for change in changes]
         for change, future in futures:
@@ -98,13 +158,7 @@ def _run_stage(
             else:
                 errors.append(error)
     if errors:
-        raise _first(errors)
-
-
-def _first(errors: Iterable[BaseException]) -> BaseException:
-    """Prefer an expected error (with its exit code) over a bug when several happened."""
-    ordered = sorted(errors, key=lambda e: not isinstance(e, ProvisionError))
-    return ordered[0]
+        raise _StageFailed(errors)
 
 
 def _done(result: ApplyResult, change: Change, on_change: Callable[[Change], None] | None) -> None:

@@ -91,7 +91,7 @@ def plan(args: argparse.Namespace) -> int:
 
 
 def sync(args: argparse.Namespace) -> int:
-    from provision.apply import ApplyResult, apply
+    from provision.apply import ApplyResult
     from provision.lock import lock_path, run_lock
     from provision.readiness import wait_until_ready
     from provision.report import applied_text, change_json
@@ -108,12 +108,7 @@ def sync(args: argparse.Namespace) -> int:
         result_plan.raise_if_unsafe(force=args.force)
         result = ApplyResult()
         if not result_plan.empty:
-            result = apply(
-                result_plan,
-                client,
-                concurrency=config.settings.authentik.concurrency,
-                on_change=lambda c: log.debug("applied %s %s %s", c.action, c.kind, c.name),
-            )
+            result = _apply(args, result_plan, client, config)
     if args.output == "text" and not result_plan.empty:
         out(applied_text(result.applied, result.outpost_providers))
     code, verified = _verify_after_sync(args, config)
@@ -125,6 +120,53 @@ def sync(args: argparse.Namespace) -> int:
             extra["verify"] = verified
         _show_plan(args, result_plan, extra)
     return code
+
+
+def _apply(
+    args: argparse.Namespace, result_plan: Plan, client: AuthentikClient, config: Config
+) -> Any:
+    """Apply, stopping cleanly on SIGTERM (systemd's stop) or SIGINT: no write is started
+    after the signal, and what was applied is reported either way."""
+    import signal
+    import threading
+
+    from provision.apply import apply
+    from provision.errors import EX_INTERRUPTED, EX_TERMINATED, ApplyFailedError
+
+    stop = threading.Event()
+    received: list[int] = []
+
+    def on_signal(signum: int, frame: object) -> None:
+        received.append(signum)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return apply(
+            result_plan,
+            client,
+            concurrency=config.settings.authentik.concurrency,
+            on_change=lambda c: log.debug("applied %s %s %s", c.action, c.kind, c.name),
+            stop=stop,
+            stop_code=lambda: EX_TERMINATED if signal.SIGTERM in received else EX_INTERRUPTED,
+        )
+    except ApplyFailedError as failed:
+        _report_failure(args, result_plan, failed)
+        raise
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _report_failure(args: argparse.Namespace, result_plan: Plan, failed: Any) -> None:
+    """What landed before a failure: on stdout with the plan (the errors go to stderr)."""
+    if args.output == "json":
+        errors = [str(e) for e in failed.errors] or ["stopped by a signal"]
+        _show_plan(args, result_plan, {"applied": failed.applied, "errors": errors})
+        return
+    lines = [f"Applied {len(failed.applied)} of {failed.planned} before the error:"]
+    lines += [f"  {line}" for line in failed.applied] or ["  (nothing)"]
+    out("\n".join(lines))
 
 
 def _verify_after_sync(

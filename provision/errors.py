@@ -185,3 +185,43 @@ class TransientAPIError(AuthentikError):
 
 class NotReadyError(TransientAPIError):
     """Authentik did not become ready within ``--wait``."""
+
+
+EX_INTERRUPTED = 130  # SIGINT, as a shell reports it
+EX_TERMINATED = 143  # SIGTERM (systemd's stop)
+
+
+class ApplyFailedError(ProvisionError):
+    """A sync stopped part-way: ``applied`` lists the writes that landed, ``errors`` every
+    failure of the stage that failed (or the signal that stopped it).
+
+    The exit code is that of the first expected error (a signal's when stopped), so systemd
+    still tells what can heal from what needs a person.
+    """
+
+    def __init__(
+        self,
+        errors: Sequence[BaseException],
+        applied: Sequence[str],
+        planned: int,
+        *,
+        signal_code: int | None = None,
+    ) -> None:
+        self.errors = list(errors)
+        self.applied = list(applied)
+        self.planned = planned
+        expected = [e for e in self.errors if isinstance(e, ProvisionError)]
+        if signal_code is not None:
+            self.exit_code = signal_code
+        elif expected:
+            self.exit_code = expected[0].exit_code
+        lines = [
+            f"error: {e}" if isinstance(e, ProvisionError) else f"error: {e!r}" for e in errors
+        ]
+        if signal_code is not None:
+            lines.insert(0, "stopped by a signal: no further write was started")
+        lines.append(
+            f"applied {len(self.applied)} of {planned} changes before stopping; nothing applied"
+            " is undone, and the next sync converges from here"
+        )
+        super().__init__("\n".join(lines))
