@@ -33,7 +33,7 @@ class Writer(Protocol):
     def create_policy_binding(self, body: Json) -> Json: ...
     def delete_policy_binding(self, pk: str) -> None: ...
     def get_outpost(self, pk: str) -> Json: ...
-    def set_outpost_providers(self, pk: str, providers: list[int]) -> Json: ...
+    def update_outpost(self, pk: str, body: Json) -> Json: ...
 
 
 @dataclass
@@ -243,26 +243,36 @@ def _write_application(client: Writer, change: Change, body: Json, refs: _Refs) 
 def merge_outpost(
     client: Writer, change: OutpostChange, created: dict[str, int]
 ) -> tuple[list[int], int]:
-    """Merge our providers into the outpost's list, keeping everyone else's.
+    """Merge our providers into the outpost's list, keeping everyone else's, and our config
+    keys into its config, keeping every other key (a PATCH replaces the whole config, 11).
 
-    The list is re-read right before the PATCH and again after it; if another writer replaced
-    it in between, the merge is redone (bounded).
+    The outpost is re-read right before the PATCH and again after it; if another writer
+    replaced it in between, the merge is redone (bounded).
     """
     add = set(change.add_pks) | {created[slug] for slug in change.add_apps}
     for attempt in range(1, OUTPOST_ATTEMPTS + 1):
-        current = {int(p) for p in client.get_outpost(change.outpost_pk).get("providers") or ()}
+        outpost = client.get_outpost(change.outpost_pk)
+        current = _providers(outpost)
         wanted = (current - change.remove_pks) | add
+        body: Json = {}
         if wanted != current:
-            client.set_outpost_providers(change.outpost_pk, sorted(wanted))
-        after = {int(p) for p in client.get_outpost(change.outpost_pk).get("providers") or ()}
-        if add <= after and not (after & change.remove_pks):
-            return sorted(after), attempt
-        log.warning(
-            "the outpost's provider list changed under us; merging again (attempt %d)", attempt
-        )
+            body["providers"] = sorted(wanted)
+        config = dict(outpost.get("config") or {})
+        if any(config.get(key) != value for key, value in change.config.items()):
+            body["config"] = config | dict(change.config)
+        if body:
+            client.update_outpost(change.outpost_pk, body)
+        after = client.get_outpost(change.outpost_pk)
+        held = all((after.get("config") or {}).get(k) == v for k, v in change.config.items())
+        if add <= _providers(after) and not (_providers(after) & change.remove_pks) and held:
+            return sorted(_providers(after)), attempt
+        log.warning("the outpost changed under us; merging again (attempt %d)", attempt)
     raise AuthentikError(
-        f"the embedded outpost's provider list kept changing; {OUTPOST_ATTEMPTS} merges"
-        " did not hold",
+        f"the embedded outpost kept changing; {OUTPOST_ATTEMPTS} merges did not hold",
         method="PATCH",
         path=f"/api/v3/outposts/instances/{change.outpost_pk}/",
     )
+
+
+def _providers(outpost: Json) -> set[int]:
+    return {int(p) for p in outpost.get("providers") or ()}

@@ -63,6 +63,7 @@ def desired_state(settings: Settings) -> DesiredState:
         apps=tuple(_desired_app(app, settings) for app in settings.apps),
         owner=settings.owner,
         outpost_managed=settings.outpost.managed,
+        outpost_config=settings.outpost.managed_config(),
     )
 
 

@@ -54,6 +54,7 @@ class DesiredState:
     apps: tuple[DesiredApp, ...]
     owner: str
     outpost_managed: str = "goauthentik.io/outposts/embedded"
+    outpost_config: Mapping[str, str] = field(default_factory=dict)  # keys kept on the outpost
 
 
 @dataclass(frozen=True)

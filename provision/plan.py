@@ -81,12 +81,14 @@ class Change:
 
 @dataclass(frozen=True)
 class OutpostChange:
-    """The single outpost PATCH: providers to add (by app slug) and owned pks to drop."""
+    """The single outpost PATCH: providers to add (by app slug) and owned pks to drop, and
+    config keys to set (merged into the whole config, which a PATCH replaces)."""
 
     outpost_pk: str
     add_apps: tuple[str, ...] = ()
     add_pks: frozenset[int] = frozenset()
     remove_pks: frozenset[int] = frozenset()
+    config: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

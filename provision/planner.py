@@ -78,7 +78,7 @@ def plan(
     declared = {a.slug for a in desired.apps}
     undeclared = [a for a in actual.applications if index.owned(a) and a.slug not in declared]
     removed = _plan_prune(undeclared, index, changes) if prune else frozenset()
-    outpost = _plan_outpost(actual, bound, removed, changes)
+    outpost = _plan_outpost(desired, actual, bound, removed, changes)
     changes.sort(key=lambda c: c.order)
     kept = () if prune else tuple(a.slug for a in undeclared)
     owned = sum(1 for a in actual.applications if index.owned(a))
@@ -378,6 +378,7 @@ def _plan_prune(
 
 
 def _plan_outpost(
+    desired: DesiredState,
     actual: ActualState,
     bound: Mapping[str, int | None],
     removed: frozenset[int],
@@ -387,10 +388,21 @@ def _plan_outpost(
     add_pks = frozenset(pk for pk in bound.values() if pk is not None and pk not in current)
     add_apps = tuple(slug for slug, pk in bound.items() if pk is None)
     remove = removed & current
-    if not (add_pks or add_apps or remove):
+    config = {
+        key: value
+        for key, value in desired.outpost_config.items()
+        if actual.outpost.config.get(key) != value
+    }
+    if not (add_pks or add_apps or remove or config):
         return None
-    change = OutpostChange(actual.outpost.pk, add_apps, add_pks, remove)
-    diffs = (FieldDiff("providers", sorted(current), _outpost_label(current, change)),)
+    change = OutpostChange(actual.outpost.pk, add_apps, add_pks, remove, config)
+    diffs = tuple(
+        FieldDiff(f"config.{key}", actual.outpost.config.get(key), value)
+        for key, value in config.items()
+    )
+    if add_pks or add_apps or remove:
+        label = _outpost_label(current, change)
+        diffs = (FieldDiff("providers", sorted(current), label), *diffs)
     changes.append(
         Change("update", "outpost", "", actual.outpost.name, diffs, pk=actual.outpost.pk)
     )

@@ -66,8 +66,21 @@ class SecretsSettings(_Section):
 class OutpostSettings(_Section):
     managed: str = Field(default="goauthentik.io/outposts/embedded", min_length=1)
     address: str = "http://127.0.0.1:9000"
+    # Kept on the embedded outpost's config by sync when set (the URL browsers use for
+    # Authentik, so logins redirect to the right place); None leaves the outpost's value.
+    authentik_host: str | None = None
+    authentik_host_browser: str | None = None
 
     _address = field_validator("address")(check_url)
+    _hosts = field_validator("authentik_host", "authentik_host_browser")(
+        lambda value: value if value is None else check_url(value)
+    )
+
+    def managed_config(self) -> dict[str, str]:
+        """The outpost config keys this tool keeps, with their declared values."""
+        keys = {"authentik_host": self.authentik_host}
+        keys["authentik_host_browser"] = self.authentik_host_browser
+        return {key: value for key, value in keys.items() if value is not None}
 
 
 class DefaultsSettings(_Section):

@@ -269,6 +269,11 @@ class AuthentikClient:
         body: dict[str, Any] = {"providers": list(providers)}
         return cast(JSONObject, self._transport.call("PATCH", _item(OUTPOSTS, pk), json=body))
 
+    def update_outpost(self, pk: str, body: JSONObject) -> JSONObject:
+        """PATCH the outpost. ``providers`` and ``config`` are each replaced whole (05b, 11):
+        send the merged list and the merged config."""
+        return cast(JSONObject, self._transport.call("PATCH", _item(OUTPOSTS, pk), json=body))
+
     def outpost_health(self, pk: str) -> list[JSONObject]:
         """The outpost's connected instances (empty when none is connected)."""
         path = f"{_item(OUTPOSTS, pk)}health/"

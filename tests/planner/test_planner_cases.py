@@ -54,7 +54,7 @@ def _line(change: Change) -> str:
 
 
 def _run(case: dict[str, Any]) -> Plan:
-    desired = desired_state(Settings(apps=case["desired"]))
+    desired = desired_state(Settings(apps=case["desired"], **case.get("settings", {})))
     actual = _actual(case.get("actual", {}))
     if "version" in case:
         actual = replace(actual, profile=profile_for(case["version"]))
@@ -82,6 +82,12 @@ def test_planner_case(path: Path) -> None:
         assert result.outpost is not None
         assert sorted(result.outpost.add_pks) == case["outpost"]["add"]
         assert sorted(result.outpost.remove_pks) == case["outpost"]["remove"]
+        assert dict(result.outpost.config) == case["outpost"].get("config", {})
+    for diff in case.get("diffs", []):
+        kind, app, field = diff["change"].split()
+        (change,) = [c for c in result.changes if c.kind == kind and c.app == app.strip("-")]
+        (found,) = [d for d in change.diffs if d.field == field]
+        assert (found.old, found.new) == (diff["old"], diff["new"])
 
 
 def test_planner_is_deterministic() -> None:
