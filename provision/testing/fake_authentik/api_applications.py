@@ -31,7 +31,6 @@ from .routing import (
     rejected,
     route,
 )
-from .rules import APPLICATION
 from .store import Record, Store
 
 MODEL = "Application"
@@ -60,12 +59,23 @@ def _unique_problems(store: Store, instance: Record | None, data: Mapping[str, A
     return errors
 
 
+def _validated(
+    store: Store, instance: Record | None, body: Mapping[str, Any], *, partial: bool
+) -> tuple[dict[str, Any], Errors]:
+    data, errors = read_body(store.rules.application, body, partial=partial, exists=store.exists)
+    return data, {**_unique_problems(store, instance, data), **errors}
+
+
+def application_problems(store: Store, body: Mapping[str, Any]) -> Errors:
+    """Why a new application with ``body`` would be refused (nothing is saved)."""
+    return _validated(store, None, body, partial=False)[1]
+
+
 def save_application(
     store: Store, instance: Record | None, body: Mapping[str, Any], *, partial: bool
 ) -> tuple[Record | None, Errors]:
     """Create (``instance`` None) or update an application; (record, {}) or (None, errors)."""
-    data, errors = read_body(APPLICATION, body, partial=partial, exists=store.exists)
-    errors = {**_unique_problems(store, instance, data), **errors}
+    data, errors = _validated(store, instance, body, partial=partial)
     if errors:
         return None, errors
     record = instance
@@ -118,8 +128,8 @@ def list_applications(store: Store, request: ApiRequest) -> ApiResponse:
     records = _filtered(store, request.query)
     full_list = query_flag(request.query, "superuser_full_list", default=False)
     if full_list and store.is_superuser(user_pk):
-        return listing(records, request.query, render)
-    page = paginate(records, request.query)
+        return listing(store.version, records, request.query, render)
+    page = paginate(store.version, records, request.query)
     if isinstance(page, ApiResponse):
         return page
     cacheable = not request.query.get("search")
@@ -181,5 +191,10 @@ ROUTES: list[Route] = [
     ),
     route("/core/applications/{slug}/", DETAIL, DETAIL_ALLOW),
     route("/core/applications/{slug}/check_access/", {"GET": check_access}, READ_ALLOW),
-    route("/core/applications/{slug}/set_icon_url/", {"POST": set_icon_url}, ("POST",)),
+    route(
+        "/core/applications/{slug}/set_icon_url/",
+        {"POST": set_icon_url},
+        ("POST",),
+        present=lambda version: version.set_icon_url,
+    ),
 ]
