@@ -11,16 +11,18 @@ from provision.errors import UnsafePlanError
 Action = Literal["create", "update", "delete"]
 Kind = Literal["provider", "orphan", "application", "binding", "outpost"]
 
-# Writes happen in this order. An orphan provider goes before the transaction that replaces it
-# (its name must be free); a new binding before the one it replaces, since an application with
-# no binding is open to every user; prune deletions after the outpost no longer lists them.
+# Writes happen in this order. An application with no binding is open to every user, so new
+# bindings of existing applications come first (an adopted one is closed by the first write)
+# and bindings are deleted only after the new ones exist; an orphan provider goes before the
+# transaction that replaces it (its name must be free); prune deletions come after the outpost
+# no longer lists them.
 APPLY_ORDER: tuple[tuple[Action, Kind], ...] = (
+    ("create", "binding"),
     ("delete", "orphan"),
     ("create", "provider"),
     ("update", "provider"),
     ("create", "application"),
     ("update", "application"),
-    ("create", "binding"),
     ("delete", "binding"),
     ("update", "outpost"),
     ("delete", "application"),

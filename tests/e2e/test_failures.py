@@ -84,12 +84,13 @@ def test_missing_flow_is_65(cli: Cli, fake: FakeAuthentik) -> None:
 
 def test_field_rejected_by_authentik_is_65_with_its_message(cli: Cli, fake: FakeAuthentik) -> None:
     fake.state.add_group("media")
-    # Authentik accepts duplicate external hosts but not a second provider with the same name.
     cli.config(hosts(1))
-    fake.fail("POST", r"^/api/v3/providers/proxy/$", status=400, times=1)
+    fake.fail("PUT", r"^/api/v3/core/transactional/applications/$", status=400, times=1)
     result = cli("sync")
     assert result.code == 65
-    assert "POST /api/v3/providers/proxy/" in result.err and "HTTP 400" in result.err
+    assert "PUT /api/v3/core/transactional/applications/" in result.err
+    assert "HTTP 400" in result.err
+    assert "Applied 0 of 2 before the error" in result.out
 
 
 def test_internal_error_is_70_with_traceback(cli: Cli, fake: FakeAuthentik, tmp_path: Path) -> None:

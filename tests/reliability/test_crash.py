@@ -29,7 +29,8 @@ APPS: list[dict[str, Any]] = [
     }
     for i in range(20)
 ]
-WRITES = 20 + 20 + 4 + 1  # providers, applications, group bindings, one outpost PATCH
+WRITES = 20 + 1  # one transaction per application (provider, app, bindings), one outpost PATCH
+RESTRICTED = {a["host"].split(".")[0] for a in APPS if "groups" in a}
 
 
 def _killed_after(k: int, tmp_path: Path) -> None:
@@ -60,6 +61,10 @@ def _killed_after(k: int, tmp_path: Path) -> None:
         assert killed.is_set(), f"the sync finished before write {k}: {err.decode()}"
         assert process.returncode == -signal.SIGKILL
         fake.on_write = None
+        # Killed anywhere, no restricted application is left open (without a binding).
+        bound = {b["target"] for b in fake.state.policy_bindings()}
+        apps = fake.state.applications()
+        assert [a["slug"] for a in apps if a["slug"] in RESTRICTED and a["pk"] not in bound] == []
         argv = ["--config", str(config)]
         assert main([*argv, "sync"], environ(tmp_path)) == 0
         assert main([*argv, "plan", "--detailed-exitcode"], environ(tmp_path)) == 0
