@@ -42,6 +42,7 @@ class FakeAuthentik:
         *,
         readonly_token: str | None = None,
         port: int = 0,
+        outpost_refresh_delay: float = 0.0,
     ) -> None:
         self.token = token
         self.readonly_token = readonly_token or secrets.token_urlsafe(32)
@@ -49,6 +50,8 @@ class FakeAuthentik:
         self.ready = True
         self.on_write: OnWrite | None = None
         self.state = FakeState(f"http://{HOST}", self.readonly_token)
+        # Seconds until a newly bound provider is served (the outpost's refresh; DESIGN §10).
+        self.outpost = outpost.OutpostView(outpost_refresh_delay)
         self._port = port
         self._log = RequestLog()
         self._faults = Faults()
@@ -228,9 +231,12 @@ class FakeAuthentik:
             return health
         with self.state.lock:
             if path.startswith(outpost.PREFIX):
-                return outpost.answer(self.state.store, path, incoming.query, incoming.headers)
+                store, query, headers = self.state.store, incoming.query, incoming.headers
+                return outpost.answer(store, path, query, headers, self.outpost)
             if path.startswith("/api/"):
-                return api.answer(self.state.store, incoming, (self.token, self.readonly_token))
+                answer = api.answer(self.state.store, incoming, (self.token, self.readonly_token))
+                self.outpost.observe(self.state.store)
+                return answer
         if incoming.method in ("GET", "HEAD"):
             return outpost.not_found_page()
         return ApiResponse(405, "", {"allow": "GET, HEAD, OPTIONS", "content-type": HTML})
