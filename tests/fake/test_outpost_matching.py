@@ -102,8 +102,17 @@ def test_longest_cookie_domain_wins_without_a_dot_boundary(fake: FakeAuthentik) 
     assert provider("notexample.test") == "Provider for Short"  # no dot boundary
     assert provider("myhome.example.test") == "Provider for Long"
     assert provider("a.lan.example.test") == "Provider for Dotted"
-    assert provider("lan.example.test") == "Provider for Short"  # ".lan…" is not a suffix
+    assert provider("lan.example.test") == "Provider for Dotted"  # the leading dot is dropped
     assert provider("example.org") is None  # the empty cookie domain never matches
+
+
+def test_a_leading_dot_does_not_count_towards_the_length(fake: FakeAuthentik) -> None:
+    dotted = _domain(fake, "Dotted", ".x.example.test")  # 14 characters without its dot
+    longer = _domain(fake, "Longer", "yx.example.test")  # 15
+    fake.state.set_outpost_providers([dotted, longer])
+    name, value = fake.login()
+    answer = ask(fake, "yx.example.test", Cookie=f"{name}={value}")
+    assert served_by(answer) == "Provider for Longer"
 
 
 def test_caddy_endpoint_answers_like_traefik(fake: FakeAuthentik) -> None:

@@ -89,19 +89,20 @@ def bound_provider(store: Store, host: str, view: OutpostView | None = None) -> 
     """The provider serving ``host``, matched as the real outpost does (DESIGN §10).
 
     First the exact host (port included, case-sensitive) of each ``external_host``; only when
-    none matches, the ``forward_domain`` provider whose ``cookie_domain`` is the longest
-    suffix of ``host``, compared as plain strings (no dot boundary, an empty one never wins).
+    none matches, the ``forward_domain`` provider whose ``cookie_domain`` (a leading dot
+    dropped) is the longest suffix of ``host``, compared as plain strings: no dot boundary,
+    and an empty one never wins.
     """
     providers = _served(store, view or OutpostView())
     for provider in providers:
         if urlsplit(provider["external_host"]).netloc == host:
             return provider
     best: Record | None = None
+    longest = 0
     for provider in providers:
-        domain = provider["cookie_domain"]
-        longest = len(best["cookie_domain"]) if best else 0
+        domain = provider["cookie_domain"].removeprefix(".")
         if provider["mode"] == "forward_domain" and host.endswith(domain) and len(domain) > longest:
-            best = provider
+            best, longest = provider, len(domain)
     return best
 
 
