@@ -93,6 +93,9 @@ def _server(app: DesiredApp, address: str, nginx: NginxSettings, tls: list[str])
         f"    server_name {app.host};",
         "    underscores_in_headers off;",
         "    ignore_invalid_headers on;",
+        "    # The outpost's answer carries a JWT and the groups: more than nginx's 4k default.",
+        "    proxy_buffers 8 16k;",
+        "    proxy_buffer_size 32k;",
     ]
     if nginx.headers_more:
         lines.append(f"    {CLEAR_CLIENT_HEADERS}")

@@ -80,3 +80,12 @@ def outpost_paths_reach_the_outpost_not_the_backend(stack: Stack) -> None:
         assert start.status_code == 302
         assert start.headers["Location"].startswith(stack.fake.url)
     assert stack.seen_by_backends() == 0
+
+
+def large_identity_headers_pass(stack: Stack) -> None:
+    """A user in many groups: the outpost's answer (groups twice, once in the JWT) is >8 KiB."""
+    groups = [f"group-with-a-long-name-{i:03}" for i in range(200)]
+    name, value = stack.fake.login(username="many", groups=groups)
+    response = stack.get(HOSTS[0], headers={"Cookie": f"{name}={value}"})
+    assert response.status_code == 200, response.text
+    assert x_authentik(response.json())["x-authentik-groups"] == ["|".join(groups)]

@@ -92,3 +92,7 @@ def test_each_case_is_a_valid_caddyfile(case: str, tmp_path: Path) -> None:
     checked = validate(tmp_path, CASES / case / "Caddyfile")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "Valid configuration" in checked.stdout + checked.stderr
+
+
+def test_a_user_in_many_groups_gets_through(stack: Stack) -> None:
+    proxy_checks.large_identity_headers_pass(stack)

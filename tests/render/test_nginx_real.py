@@ -113,3 +113,7 @@ def test_without_headers_more_the_rendering_loads_too(tmp_path: Path) -> None:
     rendered.write_text(render_nginx(config.settings, config.desired), encoding="utf-8")
     checked = check_config(tmp_path, rendered)
     assert checked.returncode == 0, checked.stderr
+
+
+def test_a_user_in_many_groups_gets_through(stack: Stack) -> None:
+    proxy_checks.large_identity_headers_pass(stack)
