@@ -94,12 +94,17 @@ def _plan_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_render(sub: argparse._SubParsersAction[_Parser]) -> None:
-    render = sub.add_parser("render", help="render Traefik config or an Authentik blueprint")
+    render = sub.add_parser(
+        "render", help="render Traefik, nginx or Caddy config, or an Authentik blueprint"
+    )
     what = render.add_subparsers(dest="what", metavar="WHAT", parser_class=_Parser)
     what.required = True
     traefik = what.add_parser("traefik", help="Traefik v3 dynamic config (file provider)")
     traefik.add_argument("--format", choices=("yaml", "json"), default="yaml")
     traefik.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
+    for name, text in (("nginx", "nginx server blocks (auth_request)"), ("caddy", "a Caddyfile")):
+        proxy = what.add_parser(name, help=text)
+        proxy.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
     blueprint = what.add_parser("blueprint", help="an Authentik blueprint with the same end state")
     blueprint.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
 

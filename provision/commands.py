@@ -202,6 +202,14 @@ def render(args: argparse.Namespace) -> int:
         from provision.render.traefik import render_traefik
 
         text = render_traefik(config.settings, config.desired, fmt=args.format)
+    elif args.what == "nginx":
+        from provision.render.nginx import render_nginx
+
+        text = render_nginx(config.settings, config.desired)
+    elif args.what == "caddy":
+        from provision.render.caddy import render_caddy
+
+        text = render_caddy(config.settings, config.desired)
     else:
         from provision.render.blueprint import render_blueprint
 

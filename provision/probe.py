@@ -33,6 +33,7 @@ class Answer:
     text: str = ""
     failure: str = ""  # when status is None: connection_refused, timeout, tls_failed, ...
     reason: str = ""
+    server: str = ""  # the Server header: tells a proxy's own answer from a backend's
 
 
 class Probe:
@@ -76,7 +77,8 @@ class Probe:
         with response:
             text = response.text[:_BODY_LIMIT]
         log.debug("GET %s -> %s", url, response.status_code)
-        return Answer(url, response.status_code, response.headers.get("Location", ""), text)
+        location, server = response.headers.get("Location", ""), response.headers.get("Server", "")
+        return Answer(url, response.status_code, location, text, server=server)
 
 
 def _why(exc: requests.RequestException, timeout: float) -> tuple[str, str]:

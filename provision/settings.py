@@ -102,6 +102,25 @@ class TraefikSettings(_Section):
     insecure_skip_verify: bool = False
 
 
+class NginxSettings(_Section):
+    listen: str = Field(default="80", pattern=r"^[A-Za-z0-9.:\[\]*]+$")  # port or address:port
+    headers_more: bool = True  # clear every client X-authentik-* (needs the headers-more module)
+
+
+class CaddySettings(_Section):
+    auto_https: bool = True  # False: plain http:// site addresses
+    port: int | None = Field(default=None, ge=1, le=65535)
+    trusted_proxies: tuple[str, ...] = ()  # CIDRs (or private_ranges) whose X-Forwarded-* count
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            if not re.fullmatch(r"[0-9A-Fa-f.:/]+|private_ranges", item):
+                raise ValueError(f"{item!r} is not a CIDR range or private_ranges")
+        return value
+
+
 class AppSettings(_Section):
     host: str
     name: str | None = Field(default=None, min_length=1)
@@ -172,6 +191,8 @@ class Settings(BaseSettings):
     owner: str = Field(default="authentik-provision", min_length=1)
     defaults: DefaultsSettings = DefaultsSettings()
     traefik: TraefikSettings = TraefikSettings()
+    nginx: NginxSettings = NginxSettings()
+    caddy: CaddySettings = CaddySettings()
     apps: tuple[AppSettings, ...] = ()
 
     @classmethod

@@ -30,7 +30,7 @@ PROTECTED = "protected"
 UNPROTECTED = "unprotected"
 # Nothing answered: worth a retry (75), unlike an answer that names a mistake (65).
 TRANSIENT = frozenset({"connection_refused", "timeout", "unreachable"})
-# Traefik's own answer when no router matches the Host header.
+# Traefik's own answer when no router matches the Host header (Caddy's: see _caddy_default).
 _TRAEFIK_NOT_FOUND = "404 page not found"
 _SYNC = "run `provision sync`"
 _BY_STATUS = {404: "not_bound", 500: "missing_forwarded_headers"}
@@ -66,8 +66,8 @@ _TEXT: dict[str, tuple[str, str]] = {
         " the outpost's authentik_host and that X-Forwarded-Proto reaches it",
     ),
     "no_route": (
-        "{where} answered Traefik's own 404: no router matches this host",
-        "load the rendered config (`provision render traefik`) into Traefik's file provider",
+        "{where} answered with the proxy's own default: no router or site matches this host",
+        "load the rendered config into the proxy (`provision render traefik|nginx|caddy`)",
     ),
     "connection_refused": (
         "nothing listens at {where} (wrong port?)",
@@ -182,7 +182,14 @@ def classify_proxy(host: str, answer: Answer, through: str) -> HostResult:
     code = _classify(answer, (expected, f"https://{host}{START_PATH}"))
     if code == "not_bound" and answer.text.strip() == _TRAEFIK_NOT_FOUND:
         code = "no_route"
+    if code == UNPROTECTED and _caddy_default(answer):
+        code = "no_route"
     return _result(host, code, answer, expected, where=f"the proxy ({through})", via="proxy")
+
+
+def _caddy_default(answer: Answer) -> bool:
+    """Caddy answers a host no site matches with an empty 200 of its own."""
+    return answer.status == 200 and answer.server == "Caddy" and not answer.text.strip()
 
 
 def _classify(answer: Answer, expected: tuple[str, ...]) -> str:

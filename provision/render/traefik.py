@@ -14,30 +14,15 @@ import yaml
 
 from provision.errors import ConfigError, UsageError
 from provision.model import DesiredApp, DesiredState
+from provision.render.forward_auth import AUTH_RESPONSE_HEADERS, OUTPOST_PATH_PREFIX
 from provision.settings import Settings, TraefikSettings
 
 log = logging.getLogger(__name__)
 
-# The headers the outpost answers with (DESIGN §6); forwardAuth copies them onto the request.
-AUTH_RESPONSE_HEADERS = (
-    "X-authentik-username",
-    "X-authentik-groups",
-    "X-authentik-entitlements",
-    "X-authentik-email",
-    "X-authentik-name",
-    "X-authentik-uid",
-    "X-authentik-jwt",
-    "X-authentik-meta-jwks",
-    "X-authentik-meta-outpost",
-    "X-authentik-meta-provider",
-    "X-authentik-meta-app",
-    "X-authentik-meta-version",
-)
 # forwardAuth first deletes every request header matching this, then copies the outpost's: so a
 # client-sent X-authentik-* header that is not in the list above (or that a later Authentik adds)
 # cannot reach the backend either. Go canonicalises names (X-Authentik-Foo), hence (?i).
 AUTH_RESPONSE_HEADERS_REGEX = "(?i)^X-authentik-"
-OUTPOST_PATH_PREFIX = "/outpost.goauthentik.io/"
 AUTH_PATH = "/outpost.goauthentik.io/auth/traefik"
 # Traefik's default priority is the rule's length (under 270 even for a 253-character host), so
 # this puts the outpost's own paths (start, callback, sign_out) above the app router on any host.

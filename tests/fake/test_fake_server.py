@@ -293,7 +293,7 @@ class TestForwardAuth:
     @pytest.fixture
     def bound(self, fake: FakeAuthentik) -> dict[str, Any]:
         provider = fake.state.add_proxy_provider(
-            "Provider for Sonarr", "https://Sonarr.Example.test/"
+            "Provider for Sonarr", "https://sonarr.example.test/"
         )
         fake.state.add_application("Sonarr", "sonarr", provider=provider["pk"])
         fake.state.add_proxy_provider("Provider for Unbound", "https://unbound.example.test")
@@ -351,6 +351,7 @@ class TestForwardAuth:
             mode="forward_domain",
             cookie_domain="example.test",
         )
+        fake.state.add_application("Domain", "domain", provider=provider["pk"])
         fake.state.set_outpost_providers([provider["pk"]])
         assert self.ask(fake, "anything.example.test").status_code == 307
         assert self.ask(fake, "example.org").status_code == 404

@@ -1,8 +1,9 @@
 """Tests as data: each directory under cases/ holds one config and the exact expected renderings.
 
-To add a case, write ``cases/<name>/provision.yaml``, render the three files with
+To add a case, write ``cases/<name>/provision.yaml``, render the files with
 ``provision --config cases/<name>/provision.yaml render traefik -o …`` (and ``--format json``,
-``render blueprint``), and review them line by line before committing them.
+``render blueprint``, ``render nginx``, ``render caddy``), and review them line by line before
+committing them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 import yaml
 
 from provision.cli import main
-from provision.render import render_blueprint, render_traefik
+from provision.render import render_blueprint, render_caddy, render_nginx, render_traefik
 from tests.render.render_support import (
     CASE_NAMES,
     CASES,
@@ -35,12 +36,18 @@ def test_there_are_cases_to_compare() -> None:
         ("traefik.yaml", "traefik-yaml"),
         ("traefik.json", "traefik-json"),
         ("blueprint.yaml", "blueprint"),
+        ("nginx.conf", "nginx"),
+        ("Caddyfile", "caddy"),
     ],
 )
 def test_rendering_matches_the_expected_file(case: str, expected_file: str, what: str) -> None:
     config = load_case(CASES / case / "provision.yaml")
     if what == "blueprint":
         rendered = render_blueprint(config.settings, config.desired)
+    elif what == "nginx":
+        rendered = render_nginx(config.settings, config.desired)
+    elif what == "caddy":
+        rendered = render_caddy(config.settings, config.desired)
     else:
         rendered = render_traefik(config.settings, config.desired, what.removeprefix("traefik-"))
     expected = (CASES / case / expected_file).read_text(encoding="utf-8")

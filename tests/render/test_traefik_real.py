@@ -18,7 +18,7 @@ import yaml
 from provision.render import render_traefik
 from provision.testing.fake_authentik import FakeAuthentik
 from tests.render.render_support import CASE_NAMES, CASES, load_case, write_config
-from tests.support import IDENTITY_HEADERS, bind_on_embedded_outpost
+from tests.support import IDENTITY_HEADERS, serve_hosts
 from tests.support.backends import Backend
 from tests.support.traefik import Traefik, running_traefik
 
@@ -49,15 +49,6 @@ class Stack:
         return sum(len(b.seen) for b in self.backends.values())
 
 
-def _bind_hosts(fake: FakeAuthentik) -> None:
-    """What a sync leaves behind: a forward_single provider per host on the embedded outpost."""
-    pks = [
-        fake.state.add_proxy_provider(f"Provider for {host}", f"https://{host}")["pk"]
-        for host in HOSTS
-    ]
-    bind_on_embedded_outpost(fake, pks)
-
-
 @pytest.fixture(scope="module")
 def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """One Traefik for the module: it only reads its config once, so tests cannot disturb it."""
@@ -67,7 +58,7 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         Backend(HOSTS[0]) as one,
         Backend(HOSTS[1]) as two,
     ):
-        _bind_hosts(fake)
+        serve_hosts(fake, HOSTS)
         backends = {HOSTS[0]: one, HOSTS[1]: two}
         document = {
             "secrets": {"sops_file": None},

@@ -48,3 +48,15 @@ def bind_on_embedded_outpost(fake: FakeAuthentik, pks: Sequence[int]) -> None:
         timeout=10,
     )
     assert response.status_code == 200, response.text
+
+
+def serve_hosts(fake: FakeAuthentik, hosts: Sequence[str]) -> list[int]:
+    """What a sync leaves behind: per host a forward_single provider with an application, all
+    on the embedded outpost (the outpost serves only providers attached to an application)."""
+    pks = []
+    for host in hosts:
+        pk = int(fake.state.add_proxy_provider(f"Provider for {host}", f"https://{host}")["pk"])
+        fake.state.add_application(host, host.split(".")[0], provider=pk)
+        pks.append(pk)
+    bind_on_embedded_outpost(fake, pks)
+    return pks

@@ -46,6 +46,7 @@ class FakeAuthentik:
         readonly_token: str | None = None,
         port: int = 0,
         authentik_version: str = NEWEST,
+        outpost_refresh_delay: float = 0.0,
     ) -> None:
         self.version: AuthentikVersion = versions.authentik_version(authentik_version)
         self.token = token
@@ -54,6 +55,8 @@ class FakeAuthentik:
         self.ready = True
         self.on_write: OnWrite | None = None
         self.state = FakeState(f"http://{HOST}", self.readonly_token, self.version)
+        # Seconds until a newly bound provider is served (the outpost's refresh; DESIGN §10).
+        self.outpost = outpost.OutpostView(outpost_refresh_delay)
         self._port = port
         self._log = RequestLog()
         self._faults = Faults()
@@ -240,9 +243,11 @@ class FakeAuthentik:
             return health
         with self.state.lock:
             if path.startswith(outpost.PREFIX):
-                return outpost.answer(self.state.store, path, incoming.query, incoming.headers)
+                store, query, headers = self.state.store, incoming.query, incoming.headers
+                return outpost.answer(store, path, query, headers, self.outpost)
             if path.startswith("/api/"):
                 answer = api.answer(self.state.store, incoming, (self.token, self.readonly_token))
+                self.outpost.observe(self.state.store)
                 return self._typed(answer)
         if incoming.method in ("GET", "HEAD"):
             return outpost.not_found_page()

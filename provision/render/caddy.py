@@ -1,0 +1,93 @@
+"""A Caddyfile (Caddy 2.6+) with one site block per declared host.
+
+Per host, in this order (``route`` keeps it): client-sent ``X-authentik-*`` headers are
+deleted, ``/outpost.goauthentik.io/*`` goes to the outpost, ``forward_auth`` asks
+``/outpost.goauthentik.io/auth/caddy`` (anonymous: the outpost's redirect to its login start)
+and copies the identity headers, then the backend (DESIGN §10).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from provision.errors import ConfigError
+from provision.model import DesiredApp, DesiredState
+from provision.render.forward_auth import AUTH_RESPONSE_HEADERS, OUTPOST_PATH_PREFIX, unsafe_url
+from provision.settings import CaddySettings, Settings
+
+log = logging.getLogger(__name__)
+
+AUTH_PATH = "/outpost.goauthentik.io/auth/caddy"
+# Caddy (Go) canonicalises request header names (x-AUTHENTIK-foo -> X-Authentik-Foo, and
+# X_AUTHENTIK_foo -> X_authentik_foo), and its wildcard deletion compares them as written: these
+# four prefixes cover every spelling of "X-authentik-" with dashes or underscores.
+CLIENT_HEADER_PATTERNS = ("X-Authentik-*", "X-Authentik_*", "X_authentik-*", "X_authentik_*")
+
+_HEADER = """\
+# Caddyfile for the hosts in provision.yaml, rendered by `provision render caddy`.
+# Use it as the Caddyfile or `import` it from yours. Edit provision.yaml and render again
+# rather than editing this file.
+"""
+
+
+def render_caddy(settings: Settings, desired: DesiredState) -> str:
+    """The whole Caddyfile: a comment header and one site block per host."""
+    caddy = settings.caddy
+    address = settings.outpost.address.rstrip("/")
+    problems = [unsafe_url("outpost.address", address)]
+    for index, app in enumerate(desired.apps):
+        if app.backend is not None:
+            problems.append(unsafe_url(f"apps[{index}].backend", app.backend))
+    found = [p for p in problems if p]
+    if found:
+        raise ConfigError(found)
+    blocks = [_site(app, address, caddy) for app in desired.apps]
+    log.debug("rendered %d Caddy site blocks", len(blocks))
+    return _HEADER + "".join(f"\n{block}" for block in blocks)
+
+
+def site_address(host: str, caddy: CaddySettings) -> str:
+    """``host`` (automatic HTTPS) or ``http://host``, with ``caddy.port`` when set."""
+    scheme = "" if caddy.auto_https else "http://"
+    port = f":{caddy.port}" if caddy.port is not None else ""
+    return f"{scheme}{host}{port}"
+
+
+def _site(app: DesiredApp, address: str, caddy: CaddySettings) -> str:
+    lines = [
+        f"{site_address(app.host, caddy)} {{",
+        "\troute {",
+        "\t\t# Never let a client-sent X-authentik-* header reach the outpost or the backend.",
+        *(f"\t\trequest_header -{pattern}" for pattern in CLIENT_HEADER_PATTERNS),
+        "\t\t# The outpost's own paths: login start, callback, sign-out.",
+        f"\t\treverse_proxy {OUTPOST_PATH_PREFIX}* {address}",
+        *_forward_auth(address, caddy),
+        *_backend(app),
+        "\t}",
+        "}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _forward_auth(address: str, caddy: CaddySettings) -> list[str]:
+    lines = [
+        f"\t\tforward_auth {address} {{",
+        f"\t\t\turi {AUTH_PATH}",
+        "\t\t\tcopy_headers {",
+        *(f"\t\t\t\t{header}" for header in AUTH_RESPONSE_HEADERS),
+        "\t\t\t}",
+    ]
+    if caddy.trusted_proxies:
+        # Only then does Caddy pass on X-Forwarded-* from the client instead of its own.
+        lines.append("\t\t\ttrusted_proxies " + " ".join(caddy.trusted_proxies))
+    return [*lines, "\t\t}"]
+
+
+def _backend(app: DesiredApp) -> list[str]:
+    if app.backend is not None:
+        return [f"\t\treverse_proxy {app.backend}"]
+    return [
+        "\t\t# PLACEHOLDER: this app has no `backend` in provision.yaml. Set it and render",
+        "\t\t# again, or replace the next line with `reverse_proxy <your app>`.",
+        '\t\trespond "no backend configured" 503',
+    ]

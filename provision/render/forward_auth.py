@@ -1,0 +1,37 @@
+"""What every proxy rendering shares: the outpost's headers and paths, and safe values.
+
+Traefik, nginx and Caddy all ask the same embedded outpost (DESIGN §6, §10) and copy the same
+identity headers onto the request; only the syntax differs.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The headers the outpost answers with (DESIGN §6); each proxy copies them onto the request.
+AUTH_RESPONSE_HEADERS = (
+    "X-authentik-username",
+    "X-authentik-groups",
+    "X-authentik-entitlements",
+    "X-authentik-email",
+    "X-authentik-name",
+    "X-authentik-uid",
+    "X-authentik-jwt",
+    "X-authentik-meta-jwks",
+    "X-authentik-meta-outpost",
+    "X-authentik-meta-provider",
+    "X-authentik-meta-app",
+    "X-authentik-meta-version",
+)
+OUTPOST_PATH_PREFIX = "/outpost.goauthentik.io/"
+START_PATH = "/outpost.goauthentik.io/start"
+# Characters that would end or change a directive in nginx or Caddy config: quotes, braces,
+# separators, comments, variables/placeholders, whitespace.
+_UNSAFE = re.compile(r"[\s;{}\"'#$\\`]")
+
+
+def unsafe_url(where: str, url: str) -> str | None:
+    """A problem line when ``url`` cannot be written into proxy config as it is, else None."""
+    if _UNSAFE.search(url):
+        return f"{where}: {url!r} contains characters a proxy config cannot take unquoted"
+    return None

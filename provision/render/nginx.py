@@ -1,0 +1,166 @@
+"""nginx ``server`` blocks (one file, for ``include`` in the http block) per declared host.
+
+Each host asks the outpost with ``auth_request`` (``/outpost.goauthentik.io/auth/nginx``
+answers 401 when nobody is logged in; nginx then redirects to the outpost's ``start``), copies
+the identity headers onto the backend request, and routes ``/outpost.goauthentik.io/`` to the
+outpost (DESIGN §10).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from provision.errors import ConfigError
+from provision.model import DesiredApp, DesiredState
+from provision.render.forward_auth import (
+    AUTH_RESPONSE_HEADERS,
+    OUTPOST_PATH_PREFIX,
+    START_PATH,
+    unsafe_url,
+)
+from provision.settings import NginxSettings, Settings
+
+log = logging.getLogger(__name__)
+
+AUTH_PATH = "/outpost.goauthentik.io/auth/nginx"
+SIGNIN_LOCATION = "@goauthentik_proxy_signin"
+# Debian's and most distributions' bundle; authentik.ca_bundle replaces it.
+SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+# Strips every client-sent X-authentik-* header, whatever its case (headers-more module).
+CLEAR_CLIENT_HEADERS = 'more_clear_input_headers "X-authentik-*";'
+
+_HEADER = """\
+# nginx server blocks for the hosts in provision.yaml, rendered by `provision render nginx`.
+# Include this file in nginx's http block (e.g. as /etc/nginx/conf.d/authentik.conf).
+# Edit provision.yaml and render again rather than editing this file.
+# Needs the auth_request module{more}.
+# TLS is yours to add: a `listen 443 ssl;` with ssl_certificate/ssl_certificate_key in each
+# server (nginx.listen sets the plain listen line), or a TLS-terminating proxy in front.
+# Header names with underscores (X_authentik_username) must stay dropped: keep nginx's
+# defaults `underscores_in_headers off; ignore_invalid_headers on;` in the default server.
+"""
+_MORE = (
+    " and the headers-more module\n# (Debian: libnginx-mod-http-headers-more-filter;\n"
+    "# NixOS: services.nginx.additionalModules = [ pkgs.nginxModules.moreheaders ])"
+)
+
+
+def render_nginx(settings: Settings, desired: DesiredState) -> str:
+    """The whole file: a comment header and one ``server`` block per host."""
+    nginx = settings.nginx
+    address = settings.outpost.address.rstrip("/")
+    problems = [p for p in _problems(address, desired) if p]
+    if problems:
+        raise ConfigError(problems)
+    tls = _outpost_tls(settings) if address.startswith("https://") else []
+    blocks = [_server(app, address, nginx, tls) for app in desired.apps]
+    log.debug("rendered %d nginx server blocks", len(blocks))
+    header = _HEADER.format(more=_MORE if nginx.headers_more else "")
+    if not nginx.headers_more:
+        header += (
+            "# nginx.headers_more is false: only the outpost's own header names are cleared;\n"
+            "# any other client-sent X-authentik-* header reaches the backends.\n"
+        )
+    return header + "".join(f"\n{block}" for block in blocks)
+
+
+def _problems(address: str, desired: DesiredState) -> list[str | None]:
+    found = [unsafe_url("outpost.address", address)]
+    for index, app in enumerate(desired.apps):
+        if app.backend is not None:
+            found.append(unsafe_url(f"apps[{index}].backend", app.backend))
+    return found
+
+
+def _variable(header: str) -> str:
+    return "$" + header.lower().replace("-", "_")
+
+
+def _outpost_tls(settings: Settings) -> list[str]:
+    # nginx does not verify an https upstream unless told to; the tool never skips TLS checks.
+    ca = settings.authentik.ca_bundle or SYSTEM_CA_BUNDLE
+    return [
+        "        proxy_ssl_server_name on;",
+        "        proxy_ssl_verify on;",
+        f"        proxy_ssl_trusted_certificate {ca};",
+    ]
+
+
+def _server(app: DesiredApp, address: str, nginx: NginxSettings, tls: list[str]) -> str:
+    lines = [
+        "server {",
+        f"    listen {nginx.listen};",
+        f"    server_name {app.host};",
+        "    underscores_in_headers off;",
+        "    ignore_invalid_headers on;",
+        "    # The outpost's answer carries a JWT and the groups: more than nginx's 4k default.",
+        "    proxy_buffers 8 16k;",
+        "    proxy_buffer_size 32k;",
+    ]
+    if nginx.headers_more:
+        lines.append(f"    {CLEAR_CLIENT_HEADERS}")
+    outpost = _outpost_location(address, tls)
+    lines += ["", *outpost, "", *_signin_location(), "", *_app_location(app)]
+    return "\n".join([*lines, "}", ""])
+
+
+def _outpost_location(address: str, tls: list[str]) -> list[str]:
+    return [
+        "    # The outpost's own paths (login start, callback, sign-out) and the auth_request.",
+        f"    location {OUTPOST_PATH_PREFIX} {{",
+        f"        proxy_pass {address};",
+        *tls,
+        "        # The outpost's redirects point at Authentik itself: pass them on unchanged.",
+        "        proxy_redirect off;",
+        "        # The outpost picks the provider by this host, never by the client's headers.",
+        "        proxy_set_header Host $host;",
+        "        proxy_set_header X-Forwarded-Host $host;",
+        "        proxy_set_header X-Forwarded-Proto $scheme;",
+        "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        "        proxy_set_header X-Original-URL $scheme://$http_host$request_uri;",
+        "        proxy_pass_request_body off;",
+        '        proxy_set_header Content-Length "";',
+        "    }",
+    ]
+
+
+def _signin_location() -> list[str]:
+    rd = "$scheme://$http_host$request_uri"
+    return [
+        "    # The outpost answers 401 to anonymous requests: send them to its login start.",
+        f"    location {SIGNIN_LOCATION} {{",
+        "        internal;",
+        "        add_header Set-Cookie $authentik_cookie;",
+        f"        return 302 $scheme://$http_host{START_PATH}?rd={rd};",
+        "    }",
+    ]
+
+
+def _app_location(app: DesiredApp) -> list[str]:
+    lines = [
+        "    location / {",
+        f"        auth_request {AUTH_PATH};",
+        f"        error_page 401 = {SIGNIN_LOCATION};",
+        "        auth_request_set $authentik_cookie $upstream_http_set_cookie;",
+        "        add_header Set-Cookie $authentik_cookie;",
+        "        # Only the outpost's values reach the backend; an empty one removes the header.",
+    ]
+    for header in AUTH_RESPONSE_HEADERS:
+        variable = _variable(header)
+        lines.append(f"        auth_request_set {variable} $upstream_http_{variable[1:]};")
+        lines.append(f"        proxy_set_header {header} {variable};")
+    lines += [
+        "        proxy_set_header Host $http_host;",
+        "        proxy_set_header X-Forwarded-Host $http_host;",
+        "        proxy_set_header X-Forwarded-Proto $scheme;",
+        "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+    ]
+    if app.backend is not None:
+        lines.append(f"        proxy_pass {app.backend};")
+    else:
+        lines += [
+            "        # PLACEHOLDER: this app has no `backend` in provision.yaml. Set it and render",
+            "        # again, or replace the next line with `proxy_pass http://<your app>;`.",
+            "        return 503;",
+        ]
+    return [*lines, "    }"]

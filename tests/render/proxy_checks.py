@@ -1,0 +1,91 @@
+"""The checks every rendered proxy (nginx, Caddy) must pass in front of the fake's outpost.
+
+Each test module builds a ``Stack`` with its real proxy and calls these; the expected login
+redirect is the only thing that differs (nginx builds it itself, Caddy passes the outpost's).
+"""
+
+from __future__ import annotations
+
+from tests.support import IDENTITY_HEADERS
+from tests.support.stack import HOSTS, SPOOFED, SPOOFED_HEADERS, Stack, x_authentik
+
+START = "/outpost.goauthentik.io/start"
+
+
+def anonymous_requests_are_sent_to_the_login(stack: Stack) -> None:
+    for host in HOSTS:
+        response = stack.get(host, "/some/page?x=1")
+        assert response.status_code in (302, 307), response.text
+        assert response.headers["Location"].startswith(f"http://{host}{START}?rd=")
+        assert "some" in response.headers["Location"]
+    assert stack.seen_by_backends() == 0
+
+
+def anonymous_spoofed_user_never_reaches_the_backend(stack: Stack) -> None:
+    for host in HOSTS:
+        response = stack.get(host, headers=dict(SPOOFED_HEADERS))
+        assert response.status_code in (302, 307)
+    assert stack.seen_by_backends() == 0
+
+
+def logged_in_requests_carry_only_the_outposts_identity(stack: Stack) -> None:
+    expected = {h.lower() for h in IDENTITY_HEADERS} - {"x-authentik-entitlements"}
+    for host in HOSTS:
+        response = stack.get(host, "/dashboard", headers=stack.cookie())
+        assert response.status_code == 200, response.text
+        record = response.json()
+        assert record["backend"] == host
+        assert record["path"] == "/dashboard"
+        headers = x_authentik(record)
+        assert headers["x-authentik-username"] == ["akadmin"]
+        assert headers["x-authentik-meta-provider"] == [f"Provider for {host}"]
+        # The outpost answers entitlements empty: nginx then sends no such header, Caddy an
+        # empty one.
+        assert headers.pop("x-authentik-entitlements", [""]) == [""]
+        assert set(headers) == expected
+    assert stack.seen_by_backends() == len(HOSTS)
+
+
+def spoofed_headers_are_replaced_or_removed(stack: Stack) -> None:
+    for host in HOSTS:
+        response = stack.get(host, headers={**stack.cookie(), **SPOOFED_HEADERS})
+        assert response.status_code == 200, response.text
+        headers = x_authentik(response.json())
+        assert headers["x-authentik-username"] == ["akadmin"]
+        assert headers["x-authentik-groups"] == ["admins"]
+        assert headers["x-authentik-meta-app"] == [host.split(".")[0]]
+        leaked = {name: values for name, values in headers.items() if SPOOFED in values}
+        assert leaked == {}
+        assert not any("_" in name for name in headers)
+        assert "x-authentik-foo" not in headers
+        assert headers.get("x-authentik-entitlements", [""]) == [""]
+
+
+def the_client_cannot_choose_the_host_the_outpost_checks(stack: Stack) -> None:
+    """A session valid for beta, sent to alpha with X-Forwarded-Host: beta, is alpha's."""
+    alpha, beta = HOSTS
+    sent = {**stack.cookie(), "X-Forwarded-Host": beta, "X-Original-URL": f"http://{beta}/"}
+    response = stack.get(alpha, headers=sent)
+    assert response.status_code == 200, response.text
+    record = response.json()
+    assert record["backend"] == alpha
+    assert x_authentik(record)["x-authentik-meta-provider"] == [f"Provider for {alpha}"]
+
+
+def outpost_paths_reach_the_outpost_not_the_backend(stack: Stack) -> None:
+    for host in HOSTS:
+        ping = stack.get(host, "/outpost.goauthentik.io/ping", headers=stack.cookie())
+        assert ping.status_code == 204
+        start = stack.get(host, f"{START}?rd=http://{host}/")
+        assert start.status_code == 302
+        assert start.headers["Location"].startswith(stack.fake.url)
+    assert stack.seen_by_backends() == 0
+
+
+def large_identity_headers_pass(stack: Stack) -> None:
+    """A user in many groups: the outpost's answer (groups twice, once in the JWT) is >8 KiB."""
+    groups = [f"group-with-a-long-name-{i:03}" for i in range(200)]
+    name, value = stack.fake.login(username="many", groups=groups)
+    response = stack.get(HOSTS[0], headers={"Cookie": f"{name}={value}"})
+    assert response.status_code == 200, response.text
+    assert x_authentik(response.json())["x-authentik-groups"] == ["|".join(groups)]
