@@ -27,7 +27,7 @@ DIRECTORIES = {
     "2025.10.3": SHARED / "authentik-api" / "transcripts",
     "2026.2.2": SHARED / "authentik-api" / "2026.2.2" / "transcripts",
 }
-REPLAYED = ("2025.10.3",)
+REPLAYED = ("2025.10.3", "2026.2.2")
 TOKEN = "transcript-replay-token"
 EMBEDDED = "goauthentik.io/outposts/embedded"
 RECORDED_TEXT_LIMIT = 2000  # the recorder kept the first 2,000 characters of text bodies
@@ -122,7 +122,7 @@ class Replay:
         """Flows and the embedded outpost exist from the start, with the fake's own UUIDs."""
         flows = {flow["slug"]: flow for flow in self.fake.state.flows()}
         outpost = self.fake.state.embedded_outpost()
-        for transcript in files(self.version):
+        for transcript in [path for version in DIRECTORIES for path in files(version)]:
             for entry in load(transcript):
                 for obj in walk(entry["response"]["body"]):
                     if {"pk", "slug", "designation"} <= obj.keys() and obj["slug"] in flows:
@@ -207,12 +207,14 @@ class Replay:
         if hook is not None:
             hook(self.fake)
         problems: list[str] = []
+        sent = keys_sent(self.version, transcript)
         for index, entry in enumerate(load(transcript)):
             response = self.send(entry["request"])
             body = parsed(response)
             recorded = entry["response"]
             if 200 <= response.status_code < 300:
-                self.learn(recorded["body"], body, path_kind(entry["request"]["path"]))
+                keys = sent[index]["response"]["body"]
+                self.learn(keys, body, path_kind(entry["request"]["path"]))
             if check and (self.version, transcript.stem, index) not in EXEMPT:
                 where = f"[{index}] {entry['request']['method']} {entry['request']['path']}"
                 found = differences(recorded, response, body) + self.order_differences(
@@ -231,6 +233,21 @@ class Replay:
         if got.get("providers") == expected:
             return []
         return [f"providers {got.get('providers')} != {expected} (recorded order)"]
+
+
+def keys_sent(version: str, transcript: Path) -> list[dict[str, Any]]:
+    """The recording whose answers hold the primary keys ``transcript``'s requests use.
+
+    01-09 of a newer release are the 2025.10.3 requests sent again unchanged (the recorder
+    translated the keys only on the wire), so their keys are the ones 2025.10.3 answered.
+    """
+    entries = load(transcript)
+    first = DIRECTORIES[REPLAYED[0]] / transcript.name
+    if version == REPLAYED[0] or not first.is_file():
+        return entries
+    earlier = load(first)
+    same = [a["request"] for a in earlier] == [b["request"] for b in entries]
+    return earlier if same else entries
 
 
 def parsed(response: requests.Response) -> Any:
@@ -308,7 +325,14 @@ def differences(recorded: dict[str, Any], response: requests.Response, got: Any)
     return problems + body_differences(recorded, got)
 
 
-CASES = [(version, path) for version in REPLAYED for path in files(version)]
+# 2026.2.2 transcripts the fake does not speak yet.
+PENDING = {("2026.2.2", stem) for stem in ("04d", "05b", "05c", "05d", "06-", "08b", "08c", "12-")}
+CASES = [
+    (version, path)
+    for version in REPLAYED
+    for path in files(version)
+    if (version, path.stem[:3]) not in PENDING
+]
 
 
 @pytest.mark.parametrize("version", REPLAYED)

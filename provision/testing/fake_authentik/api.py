@@ -21,6 +21,7 @@ from . import (
     api_policies,
     api_providers,
     api_transactional,
+    api_users,
 )
 from .outpost import HTML, not_found_page
 from .routing import ApiRequest, ApiResponse, Incoming, Route, detail, method_not_allowed
@@ -30,6 +31,7 @@ from .versions import AuthentikVersion
 ROUTES: list[Route] = [
     *api_blueprints.ROUTES,  # /flows/instances/import/ before /flows/instances/{slug}/
     *api_core.ROUTES,
+    *api_users.ROUTES,
     *api_providers.ROUTES,
     *api_applications.ROUTES,
     *api_policies.ROUTES,

@@ -35,6 +35,8 @@ class AuthentikVersion:
     # Groups have several ``parents`` (else one ``parent``) and list inherited roles.
     group_parents: bool
     group_name_taken: str
+    # ``policy_engine_mode: all`` needs every group binding to pass (else one is enough).
+    all_mode_needs_every_binding: bool
     # Read-only fields added to answers.
     provider_backchannel_fields: bool
     flow_background_url: bool
@@ -61,6 +63,7 @@ V2025_10_3 = AuthentikVersion(
     slug_word=SLUG_WORD_STRAIGHT,
     group_parents=False,
     group_name_taken="This field must be unique.",
+    all_mode_needs_every_binding=False,
     provider_backchannel_fields=False,
     flow_background_url=False,
     user_roles=False,
@@ -80,6 +83,7 @@ V2026_2_2 = AuthentikVersion(
     slug_word=SLUG_WORD_TYPOGRAPHIC,
     group_parents=True,
     group_name_taken="Group with this name already exists.",
+    all_mode_needs_every_binding=True,
     provider_backchannel_fields=True,
     flow_background_url=True,
     user_roles=True,
