@@ -20,14 +20,11 @@ from typing import Any
 import pytest
 import requests
 
-from provision.testing.fake_authentik import FakeAuthentik
+from provision.testing.fake_authentik import AUTHENTIK_VERSIONS, FakeAuthentik
 
-SHARED = Path(__file__).parents[2].parent / "shared"
-DIRECTORIES = {
-    "2025.10.3": SHARED / "authentik-api" / "transcripts",
-    "2026.2.2": SHARED / "authentik-api" / "2026.2.2" / "transcripts",
-}
-REPLAYED = ("2025.10.3", "2026.2.2")
+RECORDINGS = Path(__file__).resolve().parents[1] / "data" / "authentik"
+REPLAYED = AUTHENTIK_VERSIONS
+DIRECTORIES = {version: RECORDINGS / version for version in REPLAYED}
 TOKEN = "transcript-replay-token"
 EMBEDDED = "goauthentik.io/outposts/embedded"
 RECORDED_TEXT_LIMIT = 2000  # the recorder kept the first 2,000 characters of text bodies
