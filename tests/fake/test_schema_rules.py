@@ -1,70 +1,75 @@
-"""The fake's request-body tables against Authentik's OpenAPI schema, and their messages."""
+"""The fake's request-body tables against the official ``authentik-client`` models, and messages.
+
+``authentik-client`` is generated from Authentik's OpenAPI schema for each release; its pydantic
+request models say which fields are required, their types, lengths, patterns and nullability.
+The newest release's package is the test extra's; 2025.10.3's is installed by ``scripts/test``
+into ``.venv/authentik-client-2025.10.3``. Each release's models are read in a subprocess with
+that package first on ``sys.path`` (``client_models.py``).
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from provision.testing.fake_authentik import AUTHENTIK_VERSIONS, NEWEST
 from provision.testing.fake_authentik.fields import ErrorDetail, Field, messages, read_body
 from provision.testing.fake_authentik.rules import (
     APPLICATION,
     OUTPOST,
     POLICY_BINDING,
     PROXY_PROVIDER,
-    REQUEST_MODELS,
+    request_rules,
 )
+from provision.testing.fake_authentik.versions import authentik_version
 
-SCHEMA = Path(__file__).parents[2].parent / "shared" / "authentik-api" / "schema.yml"
+READER = Path(__file__).with_name("client_models.py")
 FLOW = "780cccc8-be22-4ef7-9516-d0635cfc8160"
+# Formats the client's models carry as Python types; the others (uri, email) the fake checks
+# from the recordings.
+TYPED_FORMATS = ("uuid", "date-time")
 
 
-@pytest.fixture(scope="module")
-def components() -> dict[str, Any]:
-    assert SCHEMA.is_file(), f"{SCHEMA} is missing"
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with SCHEMA.open(encoding="utf-8") as stream:
-        document = yaml.load(stream, Loader=loader)  # noqa: S506 - a safe loader
-    schemas: dict[str, Any] = document["components"]["schemas"]
-    return schemas
+def client_directory(version: str) -> str:
+    """Where a release's ``authentik_client`` package is (``-``: the venv's own)."""
+    if version == NEWEST:
+        return "-"
+    directory = Path(sys.prefix) / f"authentik-client-{version}"
+    assert directory.is_dir(), (
+        f"{directory} is missing: ./scripts/test installs authentik-client=={version} there"
+    )
+    return str(directory)
 
 
-def _resolved(prop: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
-    """A property with ``$ref`` / ``allOf: [$ref]`` (how enums are declared) inlined."""
-    refs = [prop, *prop.get("allOf", [])]
-    merged = {k: v for k, v in prop.items() if k not in ("allOf", "$ref")}
-    for item in refs:
-        if "$ref" in item:
-            merged = {**components[item["$ref"].rsplit("/", 1)[1]], **merged}
-    return merged
+@functools.cache
+def client_models(version: str) -> dict[str, Any]:
+    models = sorted(request_rules(authentik_version(version)).models())
+    done = subprocess.run(
+        [sys.executable, str(READER), client_directory(version), *models],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    answer: dict[str, Any] = json.loads(done.stdout)
+    expected_package = f"authentik-client-{version}" if version != NEWEST else "site-packages"
+    assert expected_package in answer.pop("file")
+    return answer
 
 
-def _schema_view(prop: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
-    prop = _resolved(prop, components)
-    view = {
-        "type": prop["type"],
-        "format": prop.get("format"),
-        "nullable": prop.get("nullable", False),
-        "enum": tuple(prop["enum"]) if "enum" in prop else None,
-        "min_length": prop.get("minLength"),
-        "max_length": prop.get("maxLength"),
-        "pattern": prop.get("pattern"),
-        "minimum": prop.get("minimum"),
-        "maximum": prop.get("maximum"),
-    }
-    if "items" in prop:
-        view["items"] = _schema_view(prop["items"], components)
-    return view
-
-
-def _table_view(field: Field) -> dict[str, Any]:
+def _view(field: Field) -> dict[str, Any]:
     view = {
         "type": field.type,
-        "format": field.format,
-        "nullable": field.nullable,
-        "enum": field.enum,
+        "format": field.format if field.format in TYPED_FORMATS else None,
+        "enum": list(field.enum) if field.enum is not None else None,
         "min_length": field.min_length,
         "max_length": field.max_length,
         "pattern": field.pattern,
@@ -72,27 +77,81 @@ def _table_view(field: Field) -> dict[str, Any]:
         "maximum": field.maximum,
     }
     if field.items is not None:
-        view["items"] = _table_view(field.items)
+        view["items"] = _view(field.items)
     return view
 
 
-@pytest.mark.parametrize("model", sorted(REQUEST_MODELS))
-def test_table_matches_the_schema(model: str, components: dict[str, Any]) -> None:
-    schema = components[model]
-    properties = {
-        name: prop for name, prop in schema["properties"].items() if not prop.get("readOnly")
+def _client_view(prop: dict[str, Any]) -> dict[str, Any]:
+    view = {
+        key: prop.get(key)
+        for key in ("type", "format", "enum", "min_length", "max_length", "pattern")
     }
-    table = REQUEST_MODELS[model]
-    assert set(table) == set(properties)
-    assert sorted(n for n, f in table.items() if f.required) == sorted(schema.get("required", []))
-    for name, field in table.items():
-        assert _table_view(field) == _schema_view(properties[name], components), name
+    view |= {"minimum": prop.get("minimum"), "maximum": prop.get("maximum")}
+    if "items" in prop:
+        view["items"] = _client_view(prop["items"])
+    return view
+
+
+def differences(table: dict[str, Field], model: dict[str, Any]) -> list[str]:
+    """How a fake table differs from a client model: fields, required, nullable, each view."""
+    problems = []
+    if set(table) != set(model):
+        fake_only, client_only = sorted(set(table) - set(model)), sorted(set(model) - set(table))
+        problems.append(f"fields: only the fake {fake_only}, only the client {client_only}")
+    for name in sorted(set(table) & set(model)):
+        field, prop = table[name], model[name]
+        if field.required != prop["required"]:
+            problems.append(f"{name}: required {field.required} != {prop['required']}")
+        if field.nullable != prop["nullable"]:
+            problems.append(f"{name}: nullable {field.nullable} != {prop['nullable']}")
+        if _view(field) != _client_view(prop):
+            problems.append(f"{name}: {_view(field)} != {_client_view(prop)}")
+    return problems
+
+
+CASES = [
+    (version, model)
+    for version in AUTHENTIK_VERSIONS
+    for model in sorted(request_rules(authentik_version(version)).models())
+]
+
+
+@pytest.mark.parametrize(("version", "model"), CASES, ids=[f"{v}-{m}" for v, m in CASES])
+def test_table_matches_the_client_model(version: str, model: str) -> None:
+    table = request_rules(authentik_version(version)).models()[model]
+    assert differences(table, client_models(version)[model]) == []
+
+
+@pytest.mark.parametrize("version", AUTHENTIK_VERSIONS)
+def test_a_wrong_table_is_caught(version: str) -> None:
+    """The comparison can fail: a length, a required flag and a missing field are each found."""
+    rules = request_rules(authentik_version(version))
+    model = client_models(version)["ApplicationRequest"]
+    table = dict(rules.application)
+    table["name"] = dataclasses.replace(table["name"], max_length=49)
+    table["group"] = dataclasses.replace(table["group"], required=True)
+    del table["meta_publisher"]
+    found = differences(table, model)
+    assert any(
+        p.startswith("fields: only the fake [], only the client ['meta_publisher']") for p in found
+    )
+    assert any(p.startswith("group: required True != False") for p in found)
+    assert any(p.startswith("name: ") and "'max_length': 49" in p for p in found)
+
+
+def test_the_releases_differ_where_recorded() -> None:
+    old, new = client_models("2025.10.3"), client_models("2026.2.2")
+    assert old["ApplicationRequest"]["slug"].get("max_length") == 50
+    assert new["ApplicationRequest"]["slug"].get("max_length") is None
+    assert "meta_icon" in new["ApplicationRequest"] and "meta_icon" not in old["ApplicationRequest"]
+    assert "parents" in new["GroupRequest"] and "parent" in old["GroupRequest"]
 
 
 def test_patched_models_require_nothing() -> None:
-    for model, table in REQUEST_MODELS.items():
-        if model.startswith("Patched"):
-            assert not any(field.required for field in table.values()), model
+    for version in AUTHENTIK_VERSIONS:
+        for model, table in request_rules(authentik_version(version)).models().items():
+            if model.startswith("Patched"):
+                assert not any(field.required for field in table.values()), model
 
 
 def _everything_exists(relation: str, pk: Any) -> bool:

@@ -28,7 +28,6 @@ from .routing import (
     not_found,
     ok,
     query_flag,
-    rejected,
     route,
 )
 from .store import Record, Store
@@ -96,7 +95,10 @@ def delete_application(store: Store, record: Record) -> None:
 
 
 def user_may_open(store: Store, record: Record, user_pk: int) -> bool:
-    """The policy engine's verdict: no bindings passes; else any/all of the enabled ones."""
+    """The policy engine's verdict: no bindings passes; else any/all of the enabled ones.
+
+    2025.10.3 passes a member of one of two bound groups under ``all`` too (10-access-check).
+    """
     verdicts = []
     for binding in store.bindings.values():
         if binding["target"] != record["pk"] or not binding["enabled"]:
@@ -108,7 +110,8 @@ def user_may_open(store: Store, record: Record, user_pk: int) -> bool:
         verdicts.append(passed != binding["negate"])
     if not verdicts:
         return True
-    return all(verdicts) if record["policy_engine_mode"] == "all" else any(verdicts)
+    every = record["policy_engine_mode"] == "all" and store.version.all_mode_needs_every_binding
+    return all(verdicts) if every else any(verdicts)
 
 
 def _filtered(store: Store, query: Mapping[str, str]) -> list[Record]:
@@ -159,7 +162,7 @@ def _check_access(store: Store, request: ApiRequest, record: Record) -> ApiRespo
     text = request.query.get("for_user", str(request.user["pk"]))
     user_pk = int(text) if text.strip().isdigit() else None
     if user_pk is None or user_pk not in store.users:
-        return rejected({"for_user": [ErrorDetail("User does not exist.", "invalid")]})
+        return ApiResponse(400, {"for_user": "User not found"})
     passing = user_may_open(store, record, user_pk)
     return ok({"passing": passing, "messages": [], "log_messages": []})
 

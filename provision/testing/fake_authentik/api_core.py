@@ -1,4 +1,4 @@
-"""Version, flows, users and tokens: what a client needs around the forward-auth objects."""
+"""Version, flows and tokens: what a client needs around the forward-auth objects."""
 
 from __future__ import annotations
 
@@ -67,50 +67,6 @@ def retrieve_flow(store: Store, request: ApiRequest) -> ApiResponse:
     return ok(serializers.flow(store, record))
 
 
-def me(store: Store, request: ApiRequest) -> ApiResponse:
-    return ok(serializers.me(store, request.user))
-
-
-def list_users(store: Store, request: ApiRequest) -> ApiResponse:
-    records = list(store.users.values())
-    if "username" in request.query:
-        records = [u for u in records if u["username"] == request.query["username"]]
-    records = ordered(records, request.query, ["username"])
-    return listing(store.version, records, request.query, lambda u: serializers.user(store, u))
-
-
-def create_user(store: Store, request: ApiRequest) -> ApiResponse:
-    body, problem = body_object(request)
-    if problem is not None:
-        return problem
-    data, errors = read_body(store.rules.user, body, partial=False, exists=store.exists)
-    if any(u["username"] == data.get("username") for u in store.users.values()):
-        errors["username"] = [ErrorDetail("This field must be unique.", "unique")]
-    if errors:
-        return rejected(errors)
-    pk, stamp = store.user_pk(), now()
-    groups = data.pop("groups", [])
-    record: Record = {
-        "pk": pk,
-        "is_active": True,
-        "last_login": None,
-        "date_joined": stamp,
-        "email": "",
-        "attributes": {},
-        "uid": secrets.token_hex(32),
-        "path": "users",
-        "type": "internal",
-        "uuid": str(uuid.uuid4()),
-        "password_change_date": stamp,
-        "last_updated": stamp,
-        **data,
-    }
-    store.users[pk] = record
-    for group in groups:
-        store.groups[group]["users"].append(pk)
-    return created(serializers.user(store, record))
-
-
 def create_token(store: Store, request: ApiRequest) -> ApiResponse:
     body, problem = body_object(request)
     if problem is not None:
@@ -150,8 +106,6 @@ ROUTES: list[Route] = [
     route("/admin/version/", {"GET": version}, READ_ALLOW, open_to_all=ANYONE),
     route("/flows/instances/", {"GET": list_flows}, LIST_ALLOW),
     route("/flows/instances/{slug}/", {"GET": retrieve_flow}, ("GET", "PUT", "PATCH", "DELETE")),
-    route("/core/users/me/", {"GET": me}, READ_ALLOW, open_to_all=ANYONE),
-    route("/core/users/", {"GET": list_users, "POST": create_user}, LIST_ALLOW),
     route("/core/tokens/", {"POST": create_token}, LIST_ALLOW),
     route("/core/tokens/{identifier}/view_key/", {"GET": view_key}, READ_ALLOW),
 ]

@@ -250,5 +250,5 @@ class FakeAuthentik:
                 self.outpost.observe(self.state.store)
                 return self._typed(answer)
         if incoming.method in ("GET", "HEAD"):
-            return outpost.not_found_page()
+            return api.not_found_page(self.version)
         return ApiResponse(405, "", {"allow": "GET, HEAD, OPTIONS", "content-type": HTML})
