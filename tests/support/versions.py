@@ -10,7 +10,7 @@ import pytest
 
 from provision.testing.fake_authentik import AUTHENTIK_VERSIONS, NEWEST
 
-DEFAULT = "2025.10.3"  # until the sync speaks 2026.2.2 (set_icon_url, page_size 1000)
+DEFAULT = NEWEST
 """The release fake fixtures speak unless a test asks for another."""
 
 __all__ = ["AUTHENTIK_VERSIONS", "DEFAULT", "NEWEST", "authentik_version"]
