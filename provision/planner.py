@@ -84,7 +84,7 @@ def _check_references(desired: DesiredState, actual: ActualState) -> None:
         for flow in (app.authorization_flow, app.invalidation_flow):
             if flow not in actual.flows:
                 missing.append(f"{app.slug}: flow {flow!r} does not exist in Authentik")
-        for group in app.groups:
+        for group in app.access.groups:
             if group not in actual.groups:
                 missing.append(f"{app.slug}: group {group!r} does not exist in Authentik")
     if missing:
@@ -244,7 +244,7 @@ def _plan_bindings(
 ) -> None:
     current = index.bindings.get(existing.pk, []) if existing is not None else []
     have = {b.group for b in current}
-    wanted = [] if app.any_user else [index.actual.groups[g] for g in app.groups]
+    wanted = [index.actual.groups[g] for g in app.access.groups]
     names = {pk: name for name, pk in index.actual.groups.items()}
     for order, group_pk in enumerate(wanted):
         if group_pk not in have:

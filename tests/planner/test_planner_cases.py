@@ -47,7 +47,7 @@ def _line(change: Change) -> str:
 
 
 def _run(case: dict[str, Any]) -> Plan:
-    desired = desired_state(Settings(apps=case["desired"]))
+    desired = desired_state(Settings(apps=case["desired"], defaults=case.get("defaults", {})))
     return plan(desired, _actual(case.get("actual", {})), **case.get("options", {}))
 
 
