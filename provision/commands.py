@@ -72,21 +72,26 @@ def make_plan(args: argparse.Namespace, config: Config, client: AuthentikClient)
 
 
 def _show_plan(
-    args: argparse.Namespace, plan: Plan, extra: Mapping[str, Any] | None = None
+    args: argparse.Namespace,
+    config: Config,
+    plan: Plan,
+    extra: Mapping[str, Any] | None = None,
 ) -> None:
     from provision.report import plan_json, plan_text
 
+    apps = config.desired.apps
     if args.output == "json":
-        out(json.dumps({"plan": plan_json(plan), **(extra or {})}, indent=2, sort_keys=True))
+        document = {"plan": plan_json(plan, apps), **(extra or {})}
+        out(json.dumps(document, indent=2, sort_keys=True))
     else:
-        out(plan_text(plan, colour=sys.stdout.isatty()))
+        out(plan_text(plan, apps, colour=sys.stdout.isatty()))
 
 
 def plan(args: argparse.Namespace) -> int:
     config = load(args)
     client = connect(config, load_secrets(args, config))
     result = make_plan(args, config, client)
-    _show_plan(args, result)
+    _show_plan(args, config, result)
     return EX_CHANGES if args.detailed_exitcode and not result.empty else 0
 
 
@@ -104,7 +109,7 @@ def sync(args: argparse.Namespace) -> int:
     with run_lock(lock_path(_environ(args))):
         result_plan = make_plan(args, config, client)
         if args.output == "text":
-            _show_plan(args, result_plan)  # shown before any refusal, so it can be reviewed
+            _show_plan(args, config, result_plan)  # shown before any refusal, so it can be reviewed
         result_plan.raise_if_unsafe(force=args.force)
         result = ApplyResult()
         if not result_plan.empty:
@@ -123,7 +128,7 @@ def sync(args: argparse.Namespace) -> int:
             extra["outpost_providers"] = result.outpost_providers
         if verified is not None:
             extra["verify"] = verified
-        _show_plan(args, result_plan, extra)
+        _show_plan(args, config, result_plan, extra)
     return code
 
 
@@ -145,7 +150,11 @@ def validate(args: argparse.Namespace) -> int:
     config = load(args)
     secrets = load_secrets(args, config)
     apps = config.desired.apps
+    from provision.report import access_lines
+
     out(f"{config.path}: OK, {len(apps)} app{'s' if len(apps) != 1 else ''} declared")
+    for line in access_lines(apps):
+        out(line)
     out(f"token: found ({secrets.token_source})")
     if secrets.secret_key is None:
         out("secret key: not checked (no sops file; the token came from outside it)")
