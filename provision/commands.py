@@ -121,29 +121,31 @@ def sync(args: argparse.Namespace) -> int:
             )
     if args.output == "text" and not result_plan.empty:
         out(applied_text(result.applied, result.outpost_providers))
-    code, verified = _verify_after_sync(args, config)
+    code, verified = _verify_after_sync(args, config, client)
     if args.output == "json":
         extra: dict[str, Any] = {"applied": [change_json(c) for c in result.applied]}
         if result.outpost_providers:
             extra["outpost_providers"] = result.outpost_providers
-        if verified is not None:
-            extra["verify"] = verified
+        extra.update(verified)
         _show_plan(args, config, result_plan, extra)
     return code
 
 
 def _verify_after_sync(
-    args: argparse.Namespace, config: Config
-) -> tuple[int, list[dict[str, Any]] | None]:
-    """``sync --verify``: ask the outpost for each host, as ``provision verify`` does."""
+    args: argparse.Namespace, config: Config, client: AuthentikClient
+) -> tuple[int, dict[str, Any]]:
+    """``sync --verify``: each host at the outpost and who may enter, as ``verify --access``."""
     if not args.verify:
-        return 0, None
+        return 0, {}
+    from provision.check_access import check_apps_access
     from provision.verify import verify_exit_code, verify_hosts, verify_report
 
     results = verify_hosts(config)
+    access = check_apps_access(client, config.desired.apps)
     if args.output == "text":
-        out(verify_report(results, output="text"))
-    return verify_exit_code(results), [r.as_json() for r in results]
+        out(verify_report(results, output="text", access=access))
+    document = {"verify": [r.as_json() for r in results], "access": [a.as_json() for a in access]}
+    return verify_exit_code(results, access), document
 
 
 def validate(args: argparse.Namespace) -> int:
@@ -193,6 +195,12 @@ def verify(args: argparse.Namespace) -> int:
     from provision.verify import verify_exit_code, verify_hosts, verify_report
 
     config = load(args)
+    access = None
+    if args.access:
+        from provision.check_access import check_apps_access
+
+        with connect(config, load_secrets(args, config)) as client:
+            access = check_apps_access(client, config.desired.apps)
     results = verify_hosts(config, through=args.through)
-    out(verify_report(results, output=args.output))
-    return verify_exit_code(results)
+    out(verify_report(results, output=args.output, access=access))
+    return verify_exit_code(results, access or ())
