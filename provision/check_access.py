@@ -57,10 +57,19 @@ def _members(client: AuthentikClient, group_pk: str) -> tuple[User, ...]:
     return tuple(u for u in _people(client.list_users(group_pk=group_pk)) if group_pk in u.groups)
 
 
+# Authentik's stand-in for requests without a session; nobody logs in as it.
+ANONYMOUS_USER = "AnonymousUser"
+
+
 def _people(users: Sequence[Mapping[str, Any]]) -> list[User]:
-    """Active users who log in, by pk; service accounts (outposts, API tokens) never do."""
-    people = [parse_user(u) for u in users if "service_account" not in str(u.get("type") or "")]
-    return sorted(people, key=lambda u: u.pk)
+    """Active users who can log in, by pk: no service accounts (outposts, API tokens)."""
+    return sorted((parse_user(u) for u in users if _person(u)), key=lambda u: u.pk)
+
+
+def _person(user: Mapping[str, Any]) -> bool:
+    service = "service_account" in str(user.get("type") or "")
+    anonymous = user.get("username") == ANONYMOUS_USER
+    return user.get("is_active") is not False and not service and not anonymous
 
 
 def check_apps_access(client: AuthentikClient, apps: Sequence[DesiredApp]) -> list[AppAccess]:
