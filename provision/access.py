@@ -90,7 +90,15 @@ def sample(app: DesiredApp, directory: Directory) -> Sample:
     if app.slug not in directory.bindings:
         return Sample(problems=(f"application not found in Authentik — fix: {_SYNC}",))
     if app.access.any_user:
-        return Sample()
+        bound = directory.bindings[app.slug]
+        if not bound:
+            return Sample()
+        return Sample(
+            warnings=(
+                f"declared open to every user, but {bound} binding(s) in Authentik restrict it"
+                f" — fix: {_SYNC}",
+            )
+        )
     trials: list[Trial] = []
     warnings: list[str] = []
     problems: list[str] = []

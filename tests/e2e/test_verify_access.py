@@ -89,6 +89,12 @@ def test_members_pass_outsiders_are_refused_and_open_apps_are_named(
     assert ("sonarr", str(users["alice"])) in calls
     assert ("sonarr", str(users["bob"])) in calls
     assert not [c for c in calls if c[0] == "jellyfin"]
+    fake.clear_log()
+    document = json.loads(cli("verify", "--access", "--output", "json").out)
+    reported = [(a["slug"], str(c["user_pk"])) for a in document["access"] for c in a["checks"]]
+    assert sorted(_check_access_calls(fake)) == sorted(reported)
+    jellyfin = document["access"][2]
+    assert jellyfin["open_to_every_user"] is True and jellyfin["checks"] == []
 
 
 def test_each_member_passes_when_both_groups_are_declared(cli: Cli, fake: FakeAuthentik) -> None:
