@@ -90,38 +90,46 @@ def sample(app: DesiredApp, directory: Directory) -> Sample:
     if app.slug not in directory.bindings:
         return Sample(problems=(f"application not found in Authentik — fix: {_SYNC}",))
     if app.access.any_user:
-        bound = directory.bindings[app.slug]
-        if not bound:
-            return Sample()
-        return Sample(
-            warnings=(
-                f"declared open to every user, but {bound} binding(s) in Authentik restrict it"
-                f" — fix: {_SYNC}",
-            )
-        )
+        return _open_sample(directory.bindings[app.slug])
+    members = _members(app.access.groups, directory)
+    declared = {directory.groups[n] for n in app.access.groups if n in directory.groups}
+    asked = {t.user.pk for t in members.trials}
+    outsiders = [
+        u for u in directory.active if not directory.all_groups(u) & declared and u.pk not in asked
+    ]
+    outside = f"in none of {', '.join(app.access.groups)}"
+    trials = members.trials + tuple(Trial(u, False, outside) for u in outsiders[:OUTSIDERS])
+    return Sample(trials, members.warnings, members.problems)
+
+
+def _open_sample(bindings: int) -> Sample:
+    """An app open to every user needs no question, unless bindings say otherwise."""
+    if not bindings:
+        return Sample()
+    warning = (
+        f"declared open to every user, but {bindings} binding(s) in Authentik restrict it"
+        f" — fix: {_SYNC}"
+    )
+    return Sample(warnings=(warning,))
+
+
+def _members(groups: Sequence[str], directory: Directory) -> Sample:
+    """One active member of each group, never the same user twice."""
     trials: list[Trial] = []
     warnings: list[str] = []
     problems: list[str] = []
-    declared: set[str] = set()
-    for name in app.access.groups:
+    for name in groups:
         pk = directory.groups.get(name)
         if pk is None:
             problems.append(f"group {name!r} does not exist in Authentik — fix: create it")
             continue
-        declared.add(pk)
-        asked = {t.user.pk for t in trials}
         members = directory.members.get(pk, ())
+        asked = {t.user.pk for t in trials}
         member = next((u for u in members if u.pk not in asked), None)
         if not members:
             warnings.append(f"group {name} has no active member: nobody can enter through it")
         elif member is not None:
             trials.append(Trial(member, True, f"member of {name}"))
-    outside = f"in none of {', '.join(app.access.groups)}"
-    asked = {t.user.pk for t in trials}
-    outsiders = [
-        u for u in directory.active if not directory.all_groups(u) & declared and u.pk not in asked
-    ]
-    trials += [Trial(u, False, outside) for u in outsiders[:OUTSIDERS]]
     return Sample(tuple(trials), tuple(warnings), tuple(problems))
 
 
