@@ -109,7 +109,9 @@ def _add_render(sub: argparse._SubParsersAction[_Parser]) -> None:
 def _add_doctor_verify(sub: argparse._SubParsersAction[_Parser]) -> None:
     doctor = sub.add_parser("doctor", help="diagnose the set-up, one line per check")
     doctor.add_argument("--output", choices=("text", "json"), default="text")
-    verify = sub.add_parser("verify", help="prove each host demands a login")
+    verify = sub.add_parser(
+        "verify", help="prove each host demands a login (--access: and who may enter)"
+    )
     verify.add_argument(
         "--through", metavar="URL", help="also ask through the reverse proxy at URL"
     )
