@@ -14,6 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.support.versions import authentik_version  # the fixture every fake fixture takes
+
+__all__ = ["authentik_version"]
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 KEYS = REPO / "tests" / "keys"

@@ -32,8 +32,8 @@ MakeClient = Callable[..., AuthentikClient]
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeAuthentik]:
-    with FakeAuthentik(token=CANARY_TOKEN) as server:
+def fake(authentik_version: str) -> Iterator[FakeAuthentik]:
+    with FakeAuthentik(token=CANARY_TOKEN, authentik_version=authentik_version) as server:
         yield server
 
 

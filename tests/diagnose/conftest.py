@@ -68,8 +68,8 @@ class Cli:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeAuthentik]:
-    with FakeAuthentik(token="diagnose-token") as server:
+def fake(authentik_version: str) -> Iterator[FakeAuthentik]:
+    with FakeAuthentik(token="diagnose-token", authentik_version=authentik_version) as server:
         server.state.add_group("media")
         yield server
 

@@ -60,8 +60,8 @@ class Cli:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeAuthentik]:
-    with FakeAuthentik(token=CANARY) as server:
+def fake(authentik_version: str) -> Iterator[FakeAuthentik]:
+    with FakeAuthentik(token=CANARY, authentik_version=authentik_version) as server:
         yield server
 
 

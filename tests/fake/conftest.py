@@ -14,8 +14,8 @@ TOKEN = "fake-server-test-token-3c1e"  # distinctive, so a leak is found by a pl
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeAuthentik]:
-    with FakeAuthentik(token=TOKEN) as server:
+def fake(authentik_version: str) -> Iterator[FakeAuthentik]:
+    with FakeAuthentik(token=TOKEN, authentik_version=authentik_version) as server:
         yield server
 
 

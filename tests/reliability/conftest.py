@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from provision.testing.fake_authentik import FakeAuthentik
@@ -15,6 +17,12 @@ from provision.testing.fake_authentik import FakeAuthentik
 TOKEN = "reliability-canary-5d1f0c7e9a3b"
 OWNER = "authentik-provision"
 PROVISION = [sys.executable, "-m", "provision"]
+
+
+@pytest.fixture
+def fake(authentik_version: str) -> Iterator[FakeAuthentik]:
+    with FakeAuthentik(token=TOKEN, authentik_version=authentik_version) as server:
+        yield server
 
 
 def write_config(

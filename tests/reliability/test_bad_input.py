@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +16,6 @@ from tests.reliability.conftest import TOKEN
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 CONFIGS = sorted(BAD.glob("*.yaml"))
 GOOD_KEY = "g" * 60
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeAuthentik]:
-    with FakeAuthentik(token=TOKEN) as server:
-        yield server
 
 
 def _first_expectation(path: Path) -> str:

@@ -1,8 +1,8 @@
-"""A fake Authentik 2025.10.3 for tests and ``provision demo``: real HTTP on loopback.
+"""A fake Authentik for tests and ``provision demo``: real HTTP on loopback, per recorded release.
 
     from provision.testing.fake_authentik import FakeAuthentik
 
-    with FakeAuthentik(token="s3cret") as fake:
+    with FakeAuthentik(token="s3cret", authentik_version="2025.10.3") as fake:
         fake.url                      # API and embedded outpost, http://127.0.0.1:PORT
         fake.state.add_group("media")
         fake.fail("GET", "^/api/v3/core/groups/$", status=503)
@@ -13,5 +13,9 @@ in its own tables (``rules``, ``seed``) and checked against the recordings by th
 
 from .fake import FakeAuthentik
 from .recording import RecordedRequest
+from .versions import KNOWN, NEWEST
 
-__all__ = ["FakeAuthentik", "RecordedRequest"]
+AUTHENTIK_VERSIONS = tuple(KNOWN)
+"""The releases the fake speaks, oldest first."""
+
+__all__ = ["AUTHENTIK_VERSIONS", "NEWEST", "FakeAuthentik", "RecordedRequest"]

@@ -1,4 +1,4 @@
-"""``python -m provision.testing.fake_authentik --port 0 --token TOKEN [--latency SECONDS]``.
+"""``python -m provision.testing.fake_authentik --port 0 --token TOKEN [--authentik-version V]``.
 
 Serves until SIGTERM or SIGINT; the first line on stdout is ``listening on URL``.
 """
@@ -13,12 +13,19 @@ import threading
 from types import FrameType
 
 from .fake import FakeAuthentik
+from .versions import KNOWN, NEWEST
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m provision.testing.fake_authentik",
-        description="Serve a fake Authentik 2025.10.3 on 127.0.0.1 until SIGTERM/SIGINT.",
+        description="Serve a fake Authentik on 127.0.0.1 until SIGTERM/SIGINT.",
+    )
+    parser.add_argument(
+        "--authentik-version",
+        choices=tuple(KNOWN),
+        default=NEWEST,
+        help=f"the Authentik release to behave like (default: {NEWEST})",
     )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (0: any free)")
     parser.add_argument("--token", required=True, help="the superuser API token to accept")
@@ -41,7 +48,12 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    with FakeAuthentik(token=arguments.token, latency=arguments.latency) as fake:
+    fake = FakeAuthentik(
+        token=arguments.token,
+        latency=arguments.latency,
+        authentik_version=arguments.authentik_version,
+    )
+    with fake:
         sys.stdout.write(f"listening on {fake.url}\n")
         sys.stdout.flush()
         while not stopping.wait(0.5):

@@ -20,27 +20,32 @@ from . import (
     api_outposts,
     api_policies,
     api_providers,
+    api_transactional,
+    api_users,
 )
 from .outpost import HTML, not_found_page
 from .routing import ApiRequest, ApiResponse, Incoming, Route, detail, method_not_allowed
 from .store import ADMIN_PK, VIEWER_PK, Store
+from .versions import AuthentikVersion
 
 ROUTES: list[Route] = [
     *api_blueprints.ROUTES,  # /flows/instances/import/ before /flows/instances/{slug}/
     *api_core.ROUTES,
+    *api_users.ROUTES,
     *api_providers.ROUTES,
     *api_applications.ROUTES,
     *api_policies.ROUTES,
     *api_groups.ROUTES,
     *api_outposts.ROUTES,
+    *api_transactional.ROUTES,
 ]
 NOT_PROVIDED = "Authentication credentials were not provided."
 NO_PERMISSION = "You do not have permission to perform this action."
 
 
-def _match(path: str) -> tuple[Route, dict[str, str]] | None:
+def _match(path: str, version: AuthentikVersion) -> tuple[Route, dict[str, str]] | None:
     for candidate in ROUTES:
-        found = candidate.pattern.match(path)
+        found = candidate.pattern.match(path) if candidate.present(version) else None
         if found:
             return candidate, found.groupdict()
     return None
@@ -104,7 +109,7 @@ def answer(
     tokens: tuple[str, str],
 ) -> ApiResponse:
     """Answer one request under ``/api/``; ``tokens`` are the superuser and read-only keys."""
-    matched = _match(call.path)
+    matched = _match(call.path, store.version)
     if matched is None:
         if call.method in ("GET", "HEAD"):
             return not_found_page()

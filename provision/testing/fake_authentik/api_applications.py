@@ -28,10 +28,8 @@ from .routing import (
     not_found,
     ok,
     query_flag,
-    rejected,
     route,
 )
-from .rules import APPLICATION
 from .store import Record, Store
 
 MODEL = "Application"
@@ -60,12 +58,23 @@ def _unique_problems(store: Store, instance: Record | None, data: Mapping[str, A
     return errors
 
 
+def _validated(
+    store: Store, instance: Record | None, body: Mapping[str, Any], *, partial: bool
+) -> tuple[dict[str, Any], Errors]:
+    data, errors = read_body(store.rules.application, body, partial=partial, exists=store.exists)
+    return data, {**_unique_problems(store, instance, data), **errors}
+
+
+def application_problems(store: Store, body: Mapping[str, Any]) -> Errors:
+    """Why a new application with ``body`` would be refused (nothing is saved)."""
+    return _validated(store, None, body, partial=False)[1]
+
+
 def save_application(
     store: Store, instance: Record | None, body: Mapping[str, Any], *, partial: bool
 ) -> tuple[Record | None, Errors]:
     """Create (``instance`` None) or update an application; (record, {}) or (None, errors)."""
-    data, errors = read_body(APPLICATION, body, partial=partial, exists=store.exists)
-    errors = {**_unique_problems(store, instance, data), **errors}
+    data, errors = _validated(store, instance, body, partial=partial)
     if errors:
         return None, errors
     record = instance
@@ -86,7 +95,10 @@ def delete_application(store: Store, record: Record) -> None:
 
 
 def user_may_open(store: Store, record: Record, user_pk: int) -> bool:
-    """The policy engine's verdict: no bindings passes; else any/all of the enabled ones."""
+    """The policy engine's verdict: no bindings passes; else any/all of the enabled ones.
+
+    2025.10.3 passes a member of one of two bound groups under ``all`` too (10-access-check).
+    """
     verdicts = []
     for binding in store.bindings.values():
         if binding["target"] != record["pk"] or not binding["enabled"]:
@@ -98,7 +110,8 @@ def user_may_open(store: Store, record: Record, user_pk: int) -> bool:
         verdicts.append(passed != binding["negate"])
     if not verdicts:
         return True
-    return all(verdicts) if record["policy_engine_mode"] == "all" else any(verdicts)
+    every = record["policy_engine_mode"] == "all" and store.version.all_mode_needs_every_binding
+    return all(verdicts) if every else any(verdicts)
 
 
 def _filtered(store: Store, query: Mapping[str, str]) -> list[Record]:
@@ -118,8 +131,8 @@ def list_applications(store: Store, request: ApiRequest) -> ApiResponse:
     records = _filtered(store, request.query)
     full_list = query_flag(request.query, "superuser_full_list", default=False)
     if full_list and store.is_superuser(user_pk):
-        return listing(records, request.query, render)
-    page = paginate(records, request.query)
+        return listing(store.version, records, request.query, render)
+    page = paginate(store.version, records, request.query)
     if isinstance(page, ApiResponse):
         return page
     cacheable = not request.query.get("search")
@@ -149,7 +162,7 @@ def _check_access(store: Store, request: ApiRequest, record: Record) -> ApiRespo
     text = request.query.get("for_user", str(request.user["pk"]))
     user_pk = int(text) if text.strip().isdigit() else None
     if user_pk is None or user_pk not in store.users:
-        return rejected({"for_user": [ErrorDetail("User does not exist.", "invalid")]})
+        return ApiResponse(400, {"for_user": "User not found"})
     passing = user_may_open(store, record, user_pk)
     return ok({"passing": passing, "messages": [], "log_messages": []})
 
@@ -181,5 +194,10 @@ ROUTES: list[Route] = [
     ),
     route("/core/applications/{slug}/", DETAIL, DETAIL_ALLOW),
     route("/core/applications/{slug}/check_access/", {"GET": check_access}, READ_ALLOW),
-    route("/core/applications/{slug}/set_icon_url/", {"POST": set_icon_url}, ("POST",)),
+    route(
+        "/core/applications/{slug}/set_icon_url/",
+        {"POST": set_icon_url},
+        ("POST",),
+        present=lambda version: version.set_icon_url,
+    ),
 ]

@@ -32,7 +32,6 @@ from .routing import (
     rejected,
     route,
 )
-from .rules import BLUEPRINT_INSTANCE
 from .store import Record, Store
 
 MODEL = "BlueprintInstance"
@@ -65,7 +64,9 @@ def save_instance(
     store: Store, instance: Record | None, request: ApiRequest, body: Mapping[str, Any]
 ) -> ApiResponse:
     partial = request.method == "PATCH"
-    data, errors = read_body(BLUEPRINT_INSTANCE, body, partial=partial, exists=store.exists)
+    data, errors = read_body(
+        store.rules.blueprint_instance, body, partial=partial, exists=store.exists
+    )
     errors = errors or _content_problems(store, data, events_for(request))
     if errors:
         return rejected(errors)
@@ -121,7 +122,7 @@ def list_instances(store: Store, request: ApiRequest) -> ApiResponse:
     if request.query.get("search"):
         records = search(records, request.query["search"], lambda r: [r["name"], r["path"]])
     records = ordered(records, request.query, ["name"])
-    return listing(records, request.query, serializers.blueprint_instance)
+    return listing(store.version, records, request.query, serializers.blueprint_instance)
 
 
 def _lookup(store: Store, request: ApiRequest) -> Record | ApiResponse:

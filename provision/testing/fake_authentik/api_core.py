@@ -1,4 +1,4 @@
-"""Version, flows, users and tokens: what a client needs around the forward-auth objects."""
+"""Version, flows and tokens: what a client needs around the forward-auth objects."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from . import seed, serializers
+from . import serializers
 from .fields import ErrorDetail, read_body
 from .listing import listing, ordered, search
 from .routing import (
@@ -23,7 +23,6 @@ from .routing import (
     rejected,
     route,
 )
-from .rules import TOKEN, USER
 from .store import Record, Store
 
 ANYONE = frozenset({"GET"})
@@ -36,9 +35,9 @@ def now() -> str:
 def version(store: Store, request: ApiRequest) -> ApiResponse:
     return ok(
         {
-            "version_current": seed.VERSION,
-            "version_latest": seed.VERSION,
-            "version_latest_valid": True,
+            "version_current": store.version.name,
+            "version_latest": store.version.version_latest,
+            "version_latest_valid": store.version.version_latest_valid,
             "build_hash": "",
             "outdated": False,
             "outpost_outdated": False,
@@ -57,7 +56,7 @@ def list_flows(store: Store, request: ApiRequest) -> ApiResponse:
     if query.get("search"):
         records = search(records, query["search"], lambda f: [f["slug"], f["name"], f["title"]])
     records = ordered(records, query, ["slug"])
-    return listing(records, query, serializers.flow)
+    return listing(store.version, records, query, lambda f: serializers.flow(store, f))
 
 
 def retrieve_flow(store: Store, request: ApiRequest) -> ApiResponse:
@@ -65,58 +64,14 @@ def retrieve_flow(store: Store, request: ApiRequest) -> ApiResponse:
     record = next((f for f in store.flows.values() if f["slug"] == slug), None)
     if record is None:
         return not_found("Flow")
-    return ok(serializers.flow(record))
-
-
-def me(store: Store, request: ApiRequest) -> ApiResponse:
-    return ok(serializers.me(store, request.user))
-
-
-def list_users(store: Store, request: ApiRequest) -> ApiResponse:
-    records = list(store.users.values())
-    if "username" in request.query:
-        records = [u for u in records if u["username"] == request.query["username"]]
-    records = ordered(records, request.query, ["username"])
-    return listing(records, request.query, lambda u: serializers.user(store, u))
-
-
-def create_user(store: Store, request: ApiRequest) -> ApiResponse:
-    body, problem = body_object(request)
-    if problem is not None:
-        return problem
-    data, errors = read_body(USER, body, partial=False, exists=store.exists)
-    if any(u["username"] == data.get("username") for u in store.users.values()):
-        errors["username"] = [ErrorDetail("This field must be unique.", "unique")]
-    if errors:
-        return rejected(errors)
-    pk, stamp = store.user_pk(), now()
-    groups = data.pop("groups", [])
-    record: Record = {
-        "pk": pk,
-        "is_active": True,
-        "last_login": None,
-        "date_joined": stamp,
-        "email": "",
-        "attributes": {},
-        "uid": secrets.token_hex(32),
-        "path": "users",
-        "type": "internal",
-        "uuid": str(uuid.uuid4()),
-        "password_change_date": stamp,
-        "last_updated": stamp,
-        **data,
-    }
-    store.users[pk] = record
-    for group in groups:
-        store.groups[group]["users"].append(pk)
-    return created(serializers.user(store, record))
+    return ok(serializers.flow(store, record))
 
 
 def create_token(store: Store, request: ApiRequest) -> ApiResponse:
     body, problem = body_object(request)
     if problem is not None:
         return problem
-    data, errors = read_body(TOKEN, body, partial=False, exists=store.exists)
+    data, errors = read_body(store.rules.token, body, partial=False, exists=store.exists)
     if any(t["identifier"] == data.get("identifier") for t in store.tokens.values()):
         errors["identifier"] = [ErrorDetail("Token with this identifier already exists.", "unique")]
     if errors:
@@ -151,8 +106,6 @@ ROUTES: list[Route] = [
     route("/admin/version/", {"GET": version}, READ_ALLOW, open_to_all=ANYONE),
     route("/flows/instances/", {"GET": list_flows}, LIST_ALLOW),
     route("/flows/instances/{slug}/", {"GET": retrieve_flow}, ("GET", "PUT", "PATCH", "DELETE")),
-    route("/core/users/me/", {"GET": me}, READ_ALLOW, open_to_all=ANYONE),
-    route("/core/users/", {"GET": list_users, "POST": create_user}, LIST_ALLOW),
     route("/core/tokens/", {"POST": create_token}, LIST_ALLOW),
     route("/core/tokens/{identifier}/view_key/", {"GET": view_key}, READ_ALLOW),
 ]

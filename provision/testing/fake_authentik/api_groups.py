@@ -19,7 +19,6 @@ from .routing import (
     query_flag,
     route,
 )
-from .rules import GROUP
 from .store import Record, Store
 
 MODEL = "Group"
@@ -45,22 +44,25 @@ def save_group(
     store: Store, instance: Record | None, body: Mapping[str, Any], *, partial: bool
 ) -> tuple[Record | None, Errors]:
     """Create or update a group; names are unique."""
-    data, errors = read_body(GROUP, body, partial=partial, exists=store.exists)
+    data, errors = read_body(store.rules.group, body, partial=partial, exists=store.exists)
     name = data.get("name")
     if name is not None and any(
         g["name"] == name and g is not instance for g in store.groups.values()
     ):
-        errors["name"] = [ErrorDetail("This field must be unique.", "unique")]
+        errors["name"] = [ErrorDetail(store.version.group_name_taken, "unique")]
     if errors:
         return None, errors
     children = data.pop("children", None)
+    if "parent" in data:  # 2025.10.3: one parent
+        parent = data.pop("parent")
+        data["parents"] = [parent] if parent else []
     record = instance
     if record is None:
         record = {
             "pk": str(uuid.uuid4()),
             "num_pk": store.num_pk(),
             "is_superuser": False,
-            "parent": None,
+            "parents": [],
             "users": [],
             "attributes": {},
             "roles": [],
@@ -68,18 +70,17 @@ def save_group(
     record.update(data)
     store.groups[record["pk"]] = record
     for child in children or []:
-        store.groups[child]["parent"] = record["pk"]
+        store.groups[child]["parents"] = [record["pk"]]
     return record, {}
 
 
 def delete_group(store: Store, record: Record) -> None:
-    """Delete a group with its policy bindings; its children lose their parent."""
+    """Delete a group with its policy bindings; its children lose it as a parent."""
     del store.groups[record["pk"]]
     for pk in [pk for pk, b in store.bindings.items() if b["group"] == record["pk"]]:
         del store.bindings[pk]
     for child in store.groups.values():
-        if child["parent"] == record["pk"]:
-            child["parent"] = None
+        child["parents"] = [pk for pk in child["parents"] if pk != record["pk"]]
     store.forget_application_lists()
 
 
@@ -101,6 +102,7 @@ def list_groups(store: Store, request: ApiRequest) -> ApiResponse:
     include_users = query_flag(query, "include_users", default=True)
     records = ordered(records, query, ["name"])
     return listing(
+        store.version,
         records,
         query,
         lambda g: serializers.group(store, g, include_users=include_users),

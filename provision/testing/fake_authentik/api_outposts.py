@@ -19,7 +19,6 @@ from .routing import (
     ok,
     route,
 )
-from .rules import OUTPOST
 from .store import Record, Store
 
 MODEL = "Outpost"
@@ -53,7 +52,7 @@ def save_outpost(
     store: Store, instance: Record | None, body: Mapping[str, Any], *, partial: bool
 ) -> tuple[Record | None, Errors]:
     """Create or update an outpost; ``providers`` replaces the list (duplicates folded)."""
-    data, errors = read_body(OUTPOST, body, partial=partial, exists=store.exists)
+    data, errors = read_body(store.rules.outpost, body, partial=partial, exists=store.exists)
     errors = {**_field_problems(store, instance, data), **errors}
     if errors:
         return None, errors
@@ -107,7 +106,7 @@ def list_outposts(store: Store, request: ApiRequest) -> ApiResponse:
     if isinstance(records, ApiResponse):
         return records
     records = ordered(records, request.query, ["name"])
-    return listing(records, request.query, lambda r: serializers.outpost(store, r))
+    return listing(store.version, records, request.query, lambda r: serializers.outpost(store, r))
 
 
 def _lookup(store: Store, request: ApiRequest) -> Record | ApiResponse:

@@ -17,7 +17,6 @@ from .routing import (
     Route,
     route,
 )
-from .rules import POLICY_BINDING
 from .store import Record, Store
 
 MODEL = "PolicyBinding"
@@ -44,11 +43,19 @@ def _subject_problem(data: Mapping[str, Any]) -> Errors:
     return {}
 
 
+def binding_problems(store: Store, body: Mapping[str, Any]) -> Errors:
+    """What refuses a binding whose target is given elsewhere (the transactional endpoint)."""
+    data, errors = read_body(
+        store.rules.transaction_policy_binding, body, partial=False, exists=store.exists
+    )
+    return errors or _subject_problem(data)
+
+
 def save_policy_binding(
     store: Store, instance: Record | None, body: Mapping[str, Any], *, partial: bool
 ) -> tuple[Record | None, Errors]:
     """Create or update a binding; the same binding may exist twice (Authentik allows it)."""
-    data, errors = read_body(POLICY_BINDING, body, partial=partial, exists=store.exists)
+    data, errors = read_body(store.rules.policy_binding, body, partial=partial, exists=store.exists)
     errors = errors or _subject_problem(data)
     if errors:
         return None, errors
@@ -86,7 +93,9 @@ def list_bindings(store: Store, request: ApiRequest) -> ApiResponse:
     if isinstance(records, ApiResponse):
         return records
     records = ordered(records, request.query, ["order", "pk"])
-    return listing(records, request.query, lambda r: serializers.policy_binding(store, r))
+    return listing(
+        store.version, records, request.query, lambda r: serializers.policy_binding(store, r)
+    )
 
 
 def _lookup(store: Store, request: ApiRequest) -> Record | ApiResponse:
@@ -102,7 +111,7 @@ def _patch_without_target(
     store: Store, request: ApiRequest, body: Mapping[str, Any]
 ) -> ApiResponse | None:
     partial = request.method == "PATCH"
-    data, errors = read_body(POLICY_BINDING, body, partial=partial, exists=store.exists)
+    data, errors = read_body(store.rules.policy_binding, body, partial=partial, exists=store.exists)
     if partial and not errors and "target" not in data:
         # Recorded as is: without a target the server fails inside validation and answers
         # 405 with an empty body.

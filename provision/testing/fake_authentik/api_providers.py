@@ -20,7 +20,6 @@ from .routing import (
     int_key,
     route,
 )
-from .rules import PROXY_PROVIDER
 from .store import Record, Store
 
 MODEL = "ProxyProvider"
@@ -84,16 +83,27 @@ def _new_provider(store: Store) -> Record:
     }
 
 
-def save_proxy_provider(
+def _validated(
     store: Store, instance: Record | None, body: Mapping[str, Any], *, partial: bool
-) -> tuple[Record | None, Errors]:
-    """Create (``instance`` None) or update a proxy provider; (record, {}) or (None, errors)."""
-    data, errors = read_body(PROXY_PROVIDER, body, partial=partial, exists=store.exists)
+) -> tuple[dict[str, Any], Errors]:
+    data, errors = read_body(store.rules.proxy_provider, body, partial=partial, exists=store.exists)
     if "name" in data and any(
         p["name"] == data["name"] and p is not instance for p in store.providers.values()
     ):
         errors["name"] = [ErrorDetail("provider with this name already exists.", "unique")]
-    errors = errors or _object_problems(data)
+    return data, errors or _object_problems(data)
+
+
+def provider_problems(store: Store, body: Mapping[str, Any]) -> Errors:
+    """Why a new proxy provider with ``body`` would be refused (nothing is saved)."""
+    return _validated(store, None, body, partial=False)[1]
+
+
+def save_proxy_provider(
+    store: Store, instance: Record | None, body: Mapping[str, Any], *, partial: bool
+) -> tuple[Record | None, Errors]:
+    """Create (``instance`` None) or update a proxy provider; (record, {}) or (None, errors)."""
+    data, errors = _validated(store, instance, body, partial=partial)
     if errors:
         return None, errors
     record = instance if instance is not None else _new_provider(store)
@@ -141,7 +151,9 @@ def _filtered(store: Store, query: Mapping[str, str]) -> list[Record]:
 
 def list_providers(store: Store, request: ApiRequest) -> ApiResponse:
     records = ordered(_filtered(store, request.query), request.query, ["name"])
-    return listing(records, request.query, lambda r: serializers.proxy_provider(store, r))
+    return listing(
+        store.version, records, request.query, lambda r: serializers.proxy_provider(store, r)
+    )
 
 
 def _lookup(store: Store, request: ApiRequest) -> Record | ApiResponse:
@@ -158,7 +170,9 @@ def list_all(store: Store, request: ApiRequest) -> ApiResponse:
     """``/providers/all/``: every provider, in the order the database keeps them."""
     records = sorted(_filtered(store, request.query), key=lambda r: r["row"])
     records = ordered(records, request.query, [])
-    return listing(records, request.query, lambda r: serializers.provider_summary(store, r))
+    return listing(
+        store.version, records, request.query, lambda r: serializers.provider_summary(store, r)
+    )
 
 
 def list_outpost_configs(store: Store, request: ApiRequest) -> ApiResponse:
@@ -167,7 +181,9 @@ def list_outpost_configs(store: Store, request: ApiRequest) -> ApiResponse:
     if request.query.get("search"):
         records = search(records, request.query["search"], lambda r: [r["name"]])
     records = ordered(records, request.query, ["name"])
-    return listing(records, request.query, lambda r: serializers.proxy_outpost_config(store, r))
+    return listing(
+        store.version, records, request.query, lambda r: serializers.proxy_outpost_config(store, r)
+    )
 
 
 ROUTES: list[Route] = [

@@ -1,4 +1,4 @@
-"""``FakeAuthentik``: a real HTTP server on loopback behaving like Authentik 2025.10.3.
+"""``FakeAuthentik``: a real HTTP server on loopback behaving like a recorded Authentik release.
 
 The same server answers the API, the health checks and the embedded outpost's forward-auth
 endpoints. State lives in memory (``fake.state``); every request is logged with its
@@ -15,13 +15,14 @@ import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
 
-from . import api, outpost
+from . import api, outpost, versions
 from .faults import Fault, Faults
 from .pages import proxy_error_body
 from .recording import DROPPED, RecordedRequest, RequestLog, redacted_headers
 from .routing import ApiResponse, Incoming
 from .server import HOST, HTML, TEXT, Server, recorded_body
 from .state import FakeState
+from .versions import NEWEST, AuthentikVersion
 
 LOGGER = logging.getLogger(__name__)
 OnWrite = Callable[[RecordedRequest], None]
@@ -29,6 +30,8 @@ OnWrite = Callable[[RecordedRequest], None]
 
 class FakeAuthentik:
     """A fake Authentik server; use as a context manager or ``start()``/``stop()``.
+
+    ``authentik_version`` names the release it speaks (``versions.KNOWN``; default the newest).
 
     ``on_write`` is called from the server thread for every ``/api/`` write the state took
     (2xx), before the answer leaves: a client killed from it never sees that answer. The
@@ -42,13 +45,15 @@ class FakeAuthentik:
         *,
         readonly_token: str | None = None,
         port: int = 0,
+        authentik_version: str = NEWEST,
     ) -> None:
+        self.version: AuthentikVersion = versions.authentik_version(authentik_version)
         self.token = token
         self.readonly_token = readonly_token or secrets.token_urlsafe(32)
         self.latency = latency
         self.ready = True
         self.on_write: OnWrite | None = None
-        self.state = FakeState(f"http://{HOST}", self.readonly_token)
+        self.state = FakeState(f"http://{HOST}", self.readonly_token, self.version)
         self._port = port
         self._log = RequestLog()
         self._faults = Faults()
@@ -56,7 +61,7 @@ class FakeAuthentik:
         self._thread: threading.Thread | None = None
 
     def __repr__(self) -> str:
-        return f"FakeAuthentik(port={self._port})"
+        return f"FakeAuthentik(port={self._port}, authentik_version={self.version.name!r})"
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -213,6 +218,13 @@ class FakeAuthentik:
             LOGGER.exception("fake Authentik failed on %s %s", incoming.method, incoming.path)
             return ApiResponse(500, "<h1>Server Error (500)</h1>", {"content-type": HTML})
 
+    def _typed(self, answer: ApiResponse) -> ApiResponse:
+        """JSON answers carry the ``Content-Type`` this release sends."""
+        if answer.body is None or isinstance(answer.body, str) or "content-type" in answer.headers:
+            return answer
+        headers = {**answer.headers, "content-type": self.version.json_content_type}
+        return ApiResponse(answer.status, answer.body, headers)
+
     def _health(self, path: str) -> ApiResponse | None:
         """Liveness always; readiness and everything else only while ``ready``."""
         if path == "/-/health/live/" or (path == "/-/health/ready/" and self.ready):
@@ -230,7 +242,8 @@ class FakeAuthentik:
             if path.startswith(outpost.PREFIX):
                 return outpost.answer(self.state.store, path, incoming.query, incoming.headers)
             if path.startswith("/api/"):
-                return api.answer(self.state.store, incoming, (self.token, self.readonly_token))
+                answer = api.answer(self.state.store, incoming, (self.token, self.readonly_token))
+                return self._typed(answer)
         if incoming.method in ("GET", "HEAD"):
             return outpost.not_found_page()
         return ApiResponse(405, "", {"allow": "GET, HEAD, OPTIONS", "content-type": HTML})

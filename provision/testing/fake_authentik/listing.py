@@ -9,9 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .routing import ApiResponse, detail
-
-DEFAULT_PAGE_SIZE = 100
-MAX_PAGE_SIZE = 1000
+from .versions import AuthentikVersion
 
 
 @dataclass(frozen=True)
@@ -43,17 +41,19 @@ class Page:
         }
 
 
-def page_size(query: Mapping[str, str]) -> int:
-    """``page_size`` honoured up to 1000; anything unusable means the default, as in DRF."""
+def page_size(version: AuthentikVersion, query: Mapping[str, str]) -> int:
+    """``page_size`` honoured up to the release's cap; anything unusable means its default."""
     text = query.get("page_size", "")
     if not text.strip().isdigit() or int(text) <= 0:
-        return DEFAULT_PAGE_SIZE
-    return min(int(text), MAX_PAGE_SIZE)
+        return version.default_page_size
+    return min(int(text), version.max_page_size)
 
 
-def paginate(items: Sequence[Any], query: Mapping[str, str]) -> Page | ApiResponse:
+def paginate(
+    version: AuthentikVersion, items: Sequence[Any], query: Mapping[str, str]
+) -> Page | ApiResponse:
     """The requested page, or Authentik's 404 ``Invalid page.``."""
-    size = page_size(query)
+    size = page_size(version, query)
     total = max(1, math.ceil(len(items) / size))
     text = query.get("page", "1").strip()
     number = total if text == "last" else int(text) if text.isdigit() else 0
@@ -72,13 +72,14 @@ def page_body(page: Page, results: list[Any], autocomplete: Any = None) -> dict[
 
 
 def listing(
+    version: AuthentikVersion,
     items: Sequence[Any],
     query: Mapping[str, str],
     render: Callable[[Any], Any],
     autocomplete: Any = None,
 ) -> ApiResponse:
     """A paginated 200 answer for ``items`` (already filtered and ordered)."""
-    page = paginate(items, query)
+    page = paginate(version, items, query)
     if isinstance(page, ApiResponse):
         return page
     return ApiResponse(200, page_body(page, [render(item) for item in page.items], autocomplete))

@@ -9,6 +9,7 @@ from typing import Any
 
 from .fields import Errors, messages
 from .store import Record, Store
+from .versions import AuthentikVersion
 
 LIST_ALLOW = ("GET", "POST")
 DETAIL_ALLOW = ("GET", "PUT", "PATCH", "DELETE")
@@ -63,6 +64,8 @@ class Route:
     open_to_all: frozenset[str] = frozenset()
     # Request bodies this route parses; Authentik's API parses JSON, a few views multipart.
     media_types: tuple[str, ...] = ("application/json",)
+    # Whether the release has this endpoint at all (else its path is unknown, as in Django).
+    present: Callable[[AuthentikVersion], bool] = lambda version: True
 
     def allow_header(self) -> str:
         return ", ".join((*self.allow, "HEAD", "OPTIONS"))
@@ -75,10 +78,12 @@ def route(
     *,
     open_to_all: frozenset[str] = frozenset(),
     media_types: tuple[str, ...] = ("application/json",),
+    present: Callable[[AuthentikVersion], bool] = lambda version: True,
 ) -> Route:
     """A route for ``/api/v3`` + ``path``; ``{name}`` segments become path parameters."""
     regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path)
-    return Route(re.compile(f"^/api/v3{regex}$"), handlers, allow, open_to_all, media_types)
+    pattern = re.compile(f"^/api/v3{regex}$")
+    return Route(pattern, handlers, allow, open_to_all, media_types, present)
 
 
 def ok(body: Any, status: int = 200) -> ApiResponse:

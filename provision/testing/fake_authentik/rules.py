@@ -1,13 +1,18 @@
-"""The request models the fake accepts, field by field, as Authentik 2025.10.3 declares them.
+"""The request models the fake accepts, field by field, as each Authentik release declares them.
 
-Each table mirrors one ``*Request`` component of Authentik's OpenAPI schema (a test holds
-them to it); the extra attributes (relations, URL schemes, model validators) are behaviour
-the transcripts show but the schema cannot express.
+Each table mirrors one ``*Request`` model of Authentik's API (a test holds them to the official
+client's models of each release); the extra attributes (relations, URL schemes, model
+validators) are behaviour the transcripts show but the schema cannot express. The module-level
+tables are 2025.10.3's; ``request_rules`` gives every table of one release.
 """
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass, replace
+
 from .fields import SLUG_MESSAGE, Field, patched, timedelta_seconds
+from .versions import V2025_10_3, AuthentikVersion
 
 SLUG_PATTERN = "^[-a-zA-Z0-9_]+$"
 RESERVED_APPLICATION_SLUGS = ("authorize", "token", "device", "userinfo", "introspect", "revoke")
@@ -160,20 +165,90 @@ TOKEN: dict[str, Field] = {
     "expiring": _BOOL,
 }
 
-REQUEST_MODELS: dict[str, dict[str, Field]] = {
-    "ProxyProviderRequest": PROXY_PROVIDER,
-    "PatchedProxyProviderRequest": patched(PROXY_PROVIDER),
-    "ApplicationRequest": APPLICATION,
-    "PatchedApplicationRequest": patched(APPLICATION),
-    "PolicyBindingRequest": POLICY_BINDING,
-    "PatchedPolicyBindingRequest": patched(POLICY_BINDING),
-    "OutpostRequest": OUTPOST,
-    "PatchedOutpostRequest": patched(OUTPOST),
-    "GroupRequest": GROUP,
-    "PatchedGroupRequest": patched(GROUP),
-    "BlueprintInstanceRequest": BLUEPRINT_INSTANCE,
-    "PatchedBlueprintInstanceRequest": patched(BLUEPRINT_INSTANCE),
-    "UserRequest": USER,
-    "TokenRequest": TOKEN,
+TRANSACTION_POLICY_BINDING: dict[str, Field] = {
+    name: field for name, field in POLICY_BINDING.items() if name != "target"
 }
-"""Schema component name -> the table the fake validates that request body with."""
+
+
+@dataclass(frozen=True)
+class RequestRules:
+    """Every request table of one Authentik release."""
+
+    proxy_provider: dict[str, Field]
+    application: dict[str, Field]
+    policy_binding: dict[str, Field]
+    transaction_policy_binding: dict[str, Field]
+    outpost: dict[str, Field]
+    group: dict[str, Field]
+    blueprint_instance: dict[str, Field]
+    user: dict[str, Field]
+    token: dict[str, Field]
+
+    def models(self) -> dict[str, dict[str, Field]]:
+        """Request model name -> table (the PATCH variants derived)."""
+        tables = {
+            "ProxyProviderRequest": self.proxy_provider,
+            "ApplicationRequest": self.application,
+            "PolicyBindingRequest": self.policy_binding,
+            "OutpostRequest": self.outpost,
+            "GroupRequest": self.group,
+            "BlueprintInstanceRequest": self.blueprint_instance,
+        }
+        patches = {f"Patched{name}": patched(table) for name, table in tables.items()}
+        return {
+            **tables,
+            **patches,
+            "TransactionPolicyBindingRequest": self.transaction_policy_binding,
+            "UserRequest": self.user,
+            "TokenRequest": self.token,
+        }
+
+
+def _application(version: AuthentikVersion) -> dict[str, Field]:
+    slug = replace(
+        APPLICATION["slug"],
+        max_length=version.slug_max_length,
+        pattern_message=version.slug_message,
+    )
+    table = {**APPLICATION, "slug": slug}
+    if version.icon_in_body:
+        table["meta_icon"] = _TEXT
+    return table
+
+
+def _group(version: AuthentikVersion) -> dict[str, Field]:
+    if not version.group_parents:
+        return dict(GROUP)
+    table = {k: f for k, f in GROUP.items() if k not in ("parent", "children")}
+    return {**table, "parents": _pk_list("group", uuids=True)}
+
+
+def _user(version: AuthentikVersion) -> dict[str, Field]:
+    if not version.user_roles:
+        return dict(USER)
+    return {**USER, "roles": _pk_list("role", uuids=True)}
+
+
+def _token(version: AuthentikVersion) -> dict[str, Field]:
+    identifier = replace(TOKEN["identifier"], pattern_message=version.slug_message)
+    return {**TOKEN, "identifier": identifier}
+
+
+@functools.cache
+def request_rules(version: AuthentikVersion) -> RequestRules:
+    """The request tables of ``version``."""
+    return RequestRules(
+        proxy_provider=PROXY_PROVIDER,
+        application=_application(version),
+        policy_binding=POLICY_BINDING,
+        transaction_policy_binding=TRANSACTION_POLICY_BINDING,
+        outpost=OUTPOST,
+        group=_group(version),
+        blueprint_instance=BLUEPRINT_INSTANCE,
+        user=_user(version),
+        token=_token(version),
+    )
+
+
+REQUEST_MODELS: dict[str, dict[str, Field]] = request_rules(V2025_10_3).models()
+"""2025.10.3's request model names -> the table the fake validates that body with."""

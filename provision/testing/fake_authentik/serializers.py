@@ -6,7 +6,10 @@ from typing import Any
 
 from . import seed
 from .fields import timedelta_seconds
+from .identity import group, group_summary, me, partial_user, token, user
 from .store import Record, Store
+
+__all__ = ["group", "me", "token", "user"]  # answered here for every endpoint
 
 PROXY_COMPONENT = "ak-provider-proxy-form"
 PROXY_MODEL = "authentik_providers_proxy.proxyprovider"
@@ -16,7 +19,7 @@ CALLBACK = "outpost.goauthentik.io/callback?X-authentik-auth-callback=true"
 def provider_summary(store: Store, record: Record, *, as_base: bool = False) -> Record:
     """A provider as ``ProviderSerializer`` shows it (``as_base``: as a plain core provider)."""
     application = store.application_of(record["pk"])
-    return {
+    summary = {
         "pk": record["pk"],
         "name": record["name"],
         "authentication_flow": record["authentication_flow"],
@@ -26,6 +29,15 @@ def provider_summary(store: Store, record: Record, *, as_base: bool = False) -> 
         "component": "" if as_base else PROXY_COMPONENT,
         "assigned_application_slug": application["slug"] if application else None,
         "assigned_application_name": application["name"] if application else None,
+    }
+    if store.version.provider_backchannel_fields:
+        backchannel = next(
+            (a for a in store.applications.values() if record["pk"] in a["backchannel_providers"]),
+            None,
+        )
+        summary["assigned_backchannel_application_slug"] = backchannel and backchannel["slug"]
+        summary["assigned_backchannel_application_name"] = backchannel and backchannel["name"]
+    return summary | {
         "verbose_name": "provider" if as_base else "Proxy Provider",
         "verbose_name_plural": "providers" if as_base else "Proxy Providers",
         "meta_model_name": "authentik_core.provider" if as_base else PROXY_MODEL,
@@ -127,6 +139,14 @@ def proxy_outpost_config(store: Store, record: Record) -> Record:
     }
 
 
+def _icon(store: Store, record: Record) -> Record:
+    """2025.10.3 answers ``null`` until an icon is set; 2026.2.2 ``""`` plus the icon's URLs."""
+    icon = record.get("meta_icon") or ""
+    if not store.version.icon_in_body:
+        return {"meta_icon": icon or None}
+    return {"meta_icon": icon, "meta_icon_url": icon or None, "meta_icon_themed_urls": None}
+
+
 def application(store: Store, record: Record) -> Record:
     """An application as ``ApplicationSerializer`` shows it."""
     provider = store.providers.get(record["provider"]) if record["provider"] is not None else None
@@ -143,7 +163,7 @@ def application(store: Store, record: Record) -> Record:
         "launch_url": launch_url,
         "open_in_new_tab": record["open_in_new_tab"],
         "meta_launch_url": record["meta_launch_url"],
-        "meta_icon": record.get("meta_icon") or None,
+        **_icon(store, record),
         "meta_description": record["meta_description"],
         "meta_publisher": record["meta_publisher"],
         "policy_engine_mode": record["policy_engine_mode"],
@@ -172,35 +192,6 @@ def outpost(store: Store, record: Record) -> Record:
     }
 
 
-def partial_user(record: Record) -> Record:
-    keys = ("pk", "username", "name", "is_active", "last_login", "email", "attributes", "uid")
-    return {key: record[key] for key in keys}
-
-
-def group_summary(record: Record) -> Record:
-    keys = ("pk", "num_pk", "name", "is_superuser", "parent")
-    return {key: record[key] for key in keys} | {
-        "parent_name": None,
-        "attributes": dict(record["attributes"]),
-    }
-
-
-def group(store: Store, record: Record, *, include_users: bool = True) -> Record:
-    """A group as ``GroupSerializer`` shows it (children listed, not expanded)."""
-    members = [store.users[pk] for pk in record["users"] if pk in store.users]
-    parent = store.groups.get(record["parent"]) if record["parent"] else None
-    return group_summary(record) | {
-        "parent_name": parent["name"] if parent else None,
-        "users": [m["pk"] for m in members],
-        "users_obj": [partial_user(m) for m in members] if include_users else None,
-        "attributes": dict(record["attributes"]),
-        "roles": list(record["roles"]),
-        "roles_obj": [dict(store.roles[pk]) for pk in record["roles"] if pk in store.roles],
-        "children": [g["pk"] for g in store.groups.values() if g["parent"] == record["pk"]],
-        "children_obj": None,
-    }
-
-
 def policy_binding(store: Store, record: Record) -> Record:
     bound_group = store.groups.get(record["group"]) if record["group"] else None
     bound_user = store.users.get(record["user"]) if record["user"] is not None else None
@@ -210,7 +201,7 @@ def policy_binding(store: Store, record: Record) -> Record:
         "group": record["group"],
         "user": record["user"],
         "policy_obj": None,
-        "group_obj": group_summary(bound_group) if bound_group else None,
+        "group_obj": group_summary(store, bound_group) if bound_group else None,
         "user_obj": partial_user(bound_user) if bound_user else None,
         "target": record["target"],
         "negate": record["negate"],
@@ -218,52 +209,6 @@ def policy_binding(store: Store, record: Record) -> Record:
         "order": record["order"],
         "timeout": record["timeout"],
         "failure_result": record["failure_result"],
-    }
-
-
-def user(store: Store, record: Record) -> Record:
-    """A user as ``UserSerializer`` shows it."""
-    groups = [g for g in store.groups.values() if record["pk"] in g["users"]]
-    return {
-        **{k: record[k] for k in ("pk", "username", "name", "is_active", "last_login")},
-        "date_joined": record["date_joined"],
-        "is_superuser": store.is_superuser(record["pk"]),
-        "groups": [g["pk"] for g in groups],
-        "groups_obj": [group_summary(g) for g in groups],
-        "email": record["email"],
-        "avatar": seed.AVATAR,
-        "attributes": dict(record["attributes"]),
-        **{k: record[k] for k in ("uid", "path", "type", "uuid")},
-        "password_change_date": record["password_change_date"],
-        "last_updated": record["last_updated"],
-    }
-
-
-def me(store: Store, record: Record) -> Record:
-    """The body of ``/core/users/me/``."""
-    groups = [g for g in store.groups.values() if record["pk"] in g["users"]]
-    return {
-        "user": {
-            **{k: record[k] for k in ("pk", "username", "name", "is_active")},
-            "is_superuser": store.is_superuser(record["pk"]),
-            "groups": [{"name": g["name"], "pk": g["pk"]} for g in groups],
-            "email": record["email"],
-            "avatar": seed.AVATAR,
-            "uid": record["uid"],
-            "settings": {},
-            "type": record["type"],
-            "system_permissions": [],
-        }
-    }
-
-
-def token(store: Store, record: Record) -> Record:
-    keys = ("pk", "managed", "identifier", "intent", "user")
-    return {key: record[key] for key in keys} | {
-        "user_obj": user(store, store.users[record["user"]]),
-        "description": record["description"],
-        "expires": record["expires"],
-        "expiring": record["expiring"],
     }
 
 
@@ -286,8 +231,13 @@ def blueprint_instance(record: Record) -> Record:
     return {key: record[key] for key in _BLUEPRINT_KEYS}
 
 
-def flow(record: Record) -> Record:
-    return dict(record)
+def flow(store: Store, record: Record) -> Record:
+    """A flow; 2026.2.2 answers the background as ``background_url`` (``background`` empty)."""
+    answer = dict(record)
+    if store.version.flow_background_url:
+        background = {"background_url": record["background"], "background_themed_urls": None}
+        answer |= {"background": ""} | background
+    return answer
 
 
 def as_json(value: Any) -> Any:

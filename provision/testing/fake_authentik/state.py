@@ -19,6 +19,7 @@ from .api_groups import save_group
 from .api_providers import save_proxy_provider
 from .fields import Errors, messages
 from .store import Record, Store, new_store
+from .versions import AuthentikVersion
 
 AUTHORIZATION_FLOW = "default-provider-authorization-implicit-consent"
 INVALIDATION_FLOW = "default-provider-invalidation-flow"
@@ -31,9 +32,9 @@ def _refused(kind: str, errors: Errors) -> ValueError:
 class FakeState:
     """The in-memory objects of one fake Authentik (thread-safe)."""
 
-    def __init__(self, base_url: str, readonly_key: str) -> None:
+    def __init__(self, base_url: str, readonly_key: str, version: AuthentikVersion) -> None:
         self.lock = threading.RLock()
-        self.store: Store = new_store(base_url, readonly_key)
+        self.store: Store = new_store(base_url, readonly_key, version)
 
     def set_base_url(self, url: str) -> None:
         """Where the fake listens; the embedded outpost's ``authentik_host`` follows it."""
@@ -123,7 +124,9 @@ class FakeState:
         )
 
     def flows(self) -> list[dict[str, Any]]:
-        return self._all(self.store.flows.values(), serializers.flow, "slug")
+        return self._all(
+            self.store.flows.values(), lambda f: serializers.flow(self.store, f), "slug"
+        )
 
     def embedded_outpost(self) -> dict[str, Any]:
         """The outpost managed as ``goauthentik.io/outposts/embedded``."""

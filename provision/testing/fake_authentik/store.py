@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import seed
+from .rules import RequestRules, request_rules
+from .versions import AuthentikVersion
 
 Record = dict[str, Any]
 
@@ -29,6 +31,7 @@ class Store:
 
     base_url: str
     readonly_key: str
+    version: AuthentikVersion
     session_cookie: str = "authentik_proxy"
     flows: dict[str, Record] = field(default_factory=dict)
     property_mappings: dict[str, Record] = field(default_factory=dict)
@@ -48,6 +51,11 @@ class Store:
     next_user_pk: int = 7
     next_row: int = 1
     next_num_pk: int = 12147
+
+    @property
+    def rules(self) -> RequestRules:
+        """The request tables of the release this store's server speaks."""
+        return request_rules(self.version)
 
     def row(self) -> int:
         """A new row position: providers list in the order they were last saved."""
@@ -131,7 +139,7 @@ def _group(name: str, *, superuser: bool, users: list[int], num_pk: int) -> Reco
         "num_pk": num_pk,
         "name": name,
         "is_superuser": superuser,
-        "parent": None,
+        "parents": [],
         "users": users,
         "attributes": {},
         "roles": [],
@@ -162,10 +170,10 @@ def _seed_people(store: Store) -> None:
         store.groups[group["pk"]] = group
 
 
-def new_store(base_url: str, readonly_key: str) -> Store:
-    """A store holding what a freshly installed Authentik has."""
+def new_store(base_url: str, readonly_key: str, version: AuthentikVersion) -> Store:
+    """A store holding what a freshly installed Authentik ``version`` has."""
     cookie = f"authentik_proxy_{secrets.token_hex(4)}"
-    store = Store(base_url=base_url, readonly_key=readonly_key, session_cookie=cookie)
+    store = Store(base_url, readonly_key, version, session_cookie=cookie)
     for flow in seed.flows():
         store.flows[flow["pk"]] = flow
     for scope in seed.SCOPE_MAPPINGS:

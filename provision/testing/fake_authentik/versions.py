@@ -1,0 +1,102 @@
+"""What differs between the Authentik releases the fake speaks, one value per recorded release.
+
+Every difference the recordings of 2025.10.3 and 2026.2.2 show is a field here; the endpoints
+read the profile of the fake they serve (``store.version``) and never compare version strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SLUG_WORD_STRAIGHT = '"slug"'
+SLUG_WORD_TYPOGRAPHIC = "\u201cslug\u201d"
+
+
+@dataclass(frozen=True)
+class AuthentikVersion:
+    """How one Authentik release answers where releases differ."""
+
+    name: str
+    # ``/admin/version/``: what the server believes is the newest release.
+    version_latest: str
+    version_latest_valid: bool
+    # The ``Content-Type`` of JSON answers.
+    json_content_type: str
+    # Lists: the page size without ``page_size``, and the most ``page_size`` may ask for.
+    default_page_size: int
+    max_page_size: int
+    # ``meta_icon`` in POST/PATCH bodies sets the icon (else it is ignored and only
+    # ``set_icon_url`` sets it); answers then carry ``meta_icon_url`` and the themed URLs.
+    icon_in_body: bool
+    set_icon_url: bool
+    # Application slugs: the longest allowed (None: no limit), and how DRF quotes "slug".
+    slug_max_length: int | None
+    slug_word: str
+    # Groups have several ``parents`` (else one ``parent``) and list inherited roles.
+    group_parents: bool
+    group_name_taken: str
+    # ``policy_engine_mode: all`` needs every group binding to pass (else one is enough).
+    all_mode_needs_every_binding: bool
+    # Read-only fields added to answers.
+    provider_backchannel_fields: bool
+    flow_background_url: bool
+    user_roles: bool
+
+    @property
+    def slug_message(self) -> str:
+        return (
+            f"Enter a valid {self.slug_word} consisting of letters, numbers, underscores or "
+            "hyphens."
+        )
+
+
+V2025_10_3 = AuthentikVersion(
+    name="2025.10.3",
+    version_latest="2025.10.3",
+    version_latest_valid=True,
+    json_content_type="application/json; charset=utf-8",
+    default_page_size=100,
+    max_page_size=1000,
+    icon_in_body=False,
+    set_icon_url=True,
+    slug_max_length=50,
+    slug_word=SLUG_WORD_STRAIGHT,
+    group_parents=False,
+    group_name_taken="This field must be unique.",
+    all_mode_needs_every_binding=False,
+    provider_backchannel_fields=False,
+    flow_background_url=False,
+    user_roles=False,
+)
+
+V2026_2_2 = AuthentikVersion(
+    name="2026.2.2",
+    # The recorded build could not look up newer releases.
+    version_latest="0.0.0",
+    version_latest_valid=False,
+    json_content_type="application/json",
+    default_page_size=20,
+    max_page_size=100,
+    icon_in_body=True,
+    set_icon_url=False,
+    slug_max_length=None,
+    slug_word=SLUG_WORD_TYPOGRAPHIC,
+    group_parents=True,
+    group_name_taken="Group with this name already exists.",
+    all_mode_needs_every_binding=True,
+    provider_backchannel_fields=True,
+    flow_background_url=True,
+    user_roles=True,
+)
+
+KNOWN: dict[str, AuthentikVersion] = {v.name: v for v in (V2025_10_3, V2026_2_2)}
+NEWEST = V2026_2_2.name
+
+
+def authentik_version(name: str) -> AuthentikVersion:
+    """The profile of a release the fake speaks; ``ValueError`` naming the known ones."""
+    profile = KNOWN.get(name.strip())
+    if profile is None:
+        known = ", ".join(KNOWN)
+        raise ValueError(f"the fake Authentik speaks {known}, not {name!r}")
+    return profile
