@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 import requests
 
 from provision.testing.fake_authentik import FakeAuthentik
 from tests.e2e.conftest import CANARY, Cli
+from tests.support.versions import AUTHENTIK_VERSIONS
+
+# Who may enter is recorded on both releases (10-access-check); the fake answers as each did.
+pytestmark = pytest.mark.parametrize("authentik_version", AUTHENTIK_VERSIONS, indirect=True)
 
 APPS = [
     {"host": "sonarr.home.example.com", "groups": ["media"]},
