@@ -19,7 +19,7 @@ from tests.support.versions import authentik_version  # the fixture every fake f
 __all__ = ["authentik_version"]
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+AUTHENTIK_RECORDINGS = REPO / "tests" / "data" / "authentik"  # one directory per release
 KEYS = REPO / "tests" / "keys"
 VENV_BIN = Path(sys.executable).parent
 

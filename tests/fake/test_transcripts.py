@@ -20,14 +20,11 @@ from typing import Any
 import pytest
 import requests
 
-from provision.testing.fake_authentik import FakeAuthentik
+from provision.testing.fake_authentik import AUTHENTIK_VERSIONS, FakeAuthentik
 
-SHARED = Path(__file__).parents[2].parent / "shared"
-DIRECTORIES = {
-    "2025.10.3": SHARED / "authentik-api" / "transcripts",
-    "2026.2.2": SHARED / "authentik-api" / "2026.2.2" / "transcripts",
-}
-REPLAYED = ("2025.10.3", "2026.2.2")
+RECORDINGS = Path(__file__).resolve().parents[1] / "data" / "authentik"
+REPLAYED = AUTHENTIK_VERSIONS
+DIRECTORIES = {version: RECORDINGS / version for version in REPLAYED}
 TOKEN = "transcript-replay-token"
 EMBEDDED = "goauthentik.io/outposts/embedded"
 RECORDED_TEXT_LIMIT = 2000  # the recorder kept the first 2,000 characters of text bodies
@@ -68,10 +65,34 @@ BEFORE_FILE: dict[tuple[str, str], Callable[[FakeAuthentik], object]] = {
         (version, "10-access-check"): functools.partial(tidy, keep=keep)
         for version, keep in LEFT_BEFORE_10.items()
     },
+    # On 2026.2.2 the worker had not applied 08a's blueprint by 08b (README), but had by 12:
+    # its provider bp-whoami is on the embedded outpost there.
+    ("2026.2.2", "12-forward-domain"): lambda fake: fake.run_blueprint_worker(),
 }
 
 # (release, transcript, request index) -> why the fake cannot answer it as recorded.
-EXEMPT: dict[tuple[str, str, int], str] = {}
+EXEMPT: dict[tuple[str, str, int], str] = {
+    ("2026.2.2", "08c-blueprint-import-endpoints", 1): "the recorded build answered 500 for the"
+    " list of blueprint files (README: an artefact of that build); the fake lists them",
+}
+
+# (release, transcript, request index) -> why the outpost's provider order is not compared.
+UNORDERED: dict[tuple[str, str, int], str] = {
+    (version, "12-forward-domain", index): "after the PATCHes of [8]-[9] the server listed the"
+    " providers in an order neither 'last saved last' nor 'linked last' gives"
+    for version in ("2025.10.3", "2026.2.2")
+    for index in (14, 15)
+} | {
+    ("2026.2.2", stem, index): "2026.2.2 lists providers linked by one PATCH in the order of a"
+    " Python set of their primary keys (05b [16]: 8, 9, 5), which the fake's own keys cannot"
+    " reproduce; the fake lists them in the order sent"
+    for stem, indexes in (
+        ("05b-patch-embedded-outpost-providers", (16, 18)),
+        ("05c-outpost-related", (0, 2)),
+        ("08b-blueprint-applied-by-worker", (3,)),
+    )
+    for index in indexes
+}
 
 # Integer primary keys in request bodies and queries, by the key they appear under.
 INT_KINDS = {
@@ -95,6 +116,11 @@ def path_kind(path: str) -> str:
 def load(path: Path) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
     return entries
+
+
+def named(obj: dict[str, Any]) -> bool:
+    """An object with a name and a primary key (to match recorded objects to the fake's)."""
+    return isinstance(obj.get("name"), str) and isinstance(obj.get("pk"), int | str)
 
 
 def walk(value: Any) -> Iterator[dict[str, Any]]:
@@ -157,9 +183,24 @@ class Replay:
         ]
         return "/".join(segments)
 
+    def learn_by_name(self, recorded: Any, got: Any, kind: str) -> None:
+        """From a list answer: the fake's key of each recorded object with the same name."""
+        theirs = {(o["name"], type(o["pk"])): o["pk"] for o in walk(got) if named(o)}
+        for obj in filter(named, walk(recorded)):
+            other = theirs.get((obj["name"], type(obj["pk"])))
+            if other is None or obj["pk"] == other:
+                continue
+            if isinstance(other, int):
+                self.ints.setdefault((kind, obj["pk"]), other)
+            elif isinstance(other, str):
+                self.uuids.setdefault(obj["pk"], other)
+
     def learn(self, recorded: Any, got: Any, kind: str) -> None:
         """Remember the fake's key wherever the recording shows another for the same object."""
-        if not isinstance(recorded, dict) or not isinstance(got, dict) or "pagination" in recorded:
+        if isinstance(recorded, dict) and "pagination" in recorded:
+            self.learn_by_name(recorded, got, kind)
+            return
+        if not isinstance(recorded, dict) or not isinstance(got, dict):
             return
         for key, value in recorded.items():
             other = got.get(key)
@@ -217,19 +258,26 @@ class Replay:
                 self.learn(keys, body, path_kind(entry["request"]["path"]))
             if check and (self.version, transcript.stem, index) not in EXEMPT:
                 where = f"[{index}] {entry['request']['method']} {entry['request']['path']}"
-                found = differences(recorded, response, body) + self.order_differences(
-                    recorded["body"], body
-                )
+                found = differences(recorded, response, body)
+                if (self.version, transcript.stem, index) not in UNORDERED:
+                    found += self.order_differences(recorded["body"], body)
                 problems += [f"{where}: {p}" for p in found]
         return problems
 
     def order_differences(self, recorded: Any, got: Any) -> list[str]:
-        """An outpost lists its providers in the server's order (05b): compare the values."""
+        """An outpost lists its providers in the server's order (05b): compare the values.
+
+        Recorded keys are matched to the fake's by the providers' names (``providers_obj``).
+        """
         if not isinstance(recorded, dict) or not isinstance(got, dict):
             return []
         if not isinstance(recorded.get("providers"), list) or "pagination" in recorded:
             return []
-        expected = [self._int("provider", pk) for pk in recorded["providers"]]
+        names = {p["pk"]: p["name"] for p in recorded.get("providers_obj") or []}
+        fakes = {p["name"]: p["pk"] for p in got.get("providers_obj") or []}
+        expected = [
+            fakes.get(names.get(pk, ""), self._int("provider", pk)) for pk in recorded["providers"]
+        ]
         if got.get("providers") == expected:
             return []
         return [f"providers {got.get('providers')} != {expected} (recorded order)"]
@@ -325,14 +373,7 @@ def differences(recorded: dict[str, Any], response: requests.Response, got: Any)
     return problems + body_differences(recorded, got)
 
 
-# 2026.2.2 transcripts the fake does not speak yet.
-PENDING = {("2026.2.2", stem) for stem in ("04d", "05b", "05c", "05d", "06-", "08b", "08c", "12-")}
-CASES = [
-    (version, path)
-    for version in REPLAYED
-    for path in files(version)
-    if (version, path.stem[:3]) not in PENDING
-]
+CASES = [(version, path) for version in REPLAYED for path in files(version)]
 
 
 @pytest.mark.parametrize("version", REPLAYED)
@@ -342,7 +383,7 @@ def test_transcripts_are_present(version: str) -> None:
     # Hooks and exemptions must name recorded requests, or they silently stop applying.
     stems = {(version, path.stem) for path in files(version)}
     assert {key for key in BEFORE_FILE if key[0] == version} <= stems
-    for release, stem, index in EXEMPT:
+    for release, stem, index in [*EXEMPT, *UNORDERED]:
         if release == version:
             assert (release, stem) in stems
             assert index < len(load(DIRECTORIES[release] / f"{stem}.json"))

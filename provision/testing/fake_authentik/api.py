@@ -23,7 +23,7 @@ from . import (
     api_transactional,
     api_users,
 )
-from .outpost import HTML, not_found_page
+from .outpost import HTML
 from .routing import ApiRequest, ApiResponse, Incoming, Route, detail, method_not_allowed
 from .store import ADMIN_PK, VIEWER_PK, Store
 from .versions import AuthentikVersion
@@ -51,14 +51,27 @@ def _match(path: str, version: AuthentikVersion) -> tuple[Route, dict[str, str]]
     return None
 
 
-def authenticate(header: str, token: str, readonly_token: str) -> int | ApiResponse:
+def not_found_page(version: AuthentikVersion) -> ApiResponse:
+    """Django's 404 page for a path no route knows."""
+    return ApiResponse(404, version.not_found_page, {"content-type": HTML})
+
+
+def _other_scheme(version: AuthentikVersion) -> ApiResponse:
+    if version.other_schemes_are_anonymous:
+        return detail(403, NOT_PROVIDED)
+    return ApiResponse(403, {"detail": "Unsupported authentication type"}, {"allow": ""})
+
+
+def authenticate(
+    header: str, token: str, readonly_token: str, version: AuthentikVersion
+) -> int | ApiResponse:
     """The pk of the user the ``Authorization`` header names, or Authentik's 403."""
     if not header.strip():
         return detail(403, NOT_PROVIDED)
     scheme, _, key = header.strip().partition(" ")
     # These two are refused before the view runs, so the answer carries no Allow header.
     if scheme.lower() != "bearer":
-        return ApiResponse(403, {"detail": "Unsupported authentication type"}, {"allow": ""})
+        return _other_scheme(version)
     if not key.strip():
         return ApiResponse(403, {"detail": NOT_PROVIDED}, {"allow": ""})
     if hmac.compare_digest(key.strip().encode(), token.encode()):
@@ -112,7 +125,7 @@ def answer(
     matched = _match(call.path, store.version)
     if matched is None:
         if call.method in ("GET", "HEAD"):
-            return not_found_page()
+            return not_found_page(store.version)
         # Django's catch-all page view only knows GET.
         return ApiResponse(405, "", {"allow": "GET, HEAD, OPTIONS", "content-type": HTML})
     route, params = matched
@@ -126,7 +139,7 @@ def _answer_route(
     call: Incoming,
     tokens: tuple[str, str],
 ) -> ApiResponse:
-    user_pk = authenticate(call.headers.get("authorization", ""), *tokens)
+    user_pk = authenticate(call.headers.get("authorization", ""), *tokens, store.version)
     if isinstance(user_pk, ApiResponse):
         return user_pk
     method = "GET" if call.method == "HEAD" else call.method

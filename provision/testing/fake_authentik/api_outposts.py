@@ -59,8 +59,10 @@ def save_outpost(
     record = instance
     if record is None:
         record = {"pk": str(uuid.uuid4()), "service_connection": None, "managed": None}
+    linked = [pk for pk in record.get("providers", []) if pk in data.get("providers", [])]
     record.update(data)
-    record["providers"] = list(dict.fromkeys(record.get("providers", [])))
+    # Django's ``set()``: links kept stay where they were, new ones come after them.
+    record["providers"] = list(dict.fromkeys([*linked, *record.get("providers", [])]))
     store.outposts[record["pk"]] = record
     return record, {}
 

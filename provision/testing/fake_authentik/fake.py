@@ -245,5 +245,5 @@ class FakeAuthentik:
                 answer = api.answer(self.state.store, incoming, (self.token, self.readonly_token))
                 return self._typed(answer)
         if incoming.method in ("GET", "HEAD"):
-            return outpost.not_found_page()
+            return api.not_found_page(self.version)
         return ApiResponse(405, "", {"allow": "GET, HEAD, OPTIONS", "content-type": HTML})

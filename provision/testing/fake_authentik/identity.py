@@ -83,6 +83,7 @@ def me(store: Store, record: Record) -> Record:
             **{k: record[k] for k in ("pk", "username", "name", "is_active")},
             "is_superuser": store.is_superuser(record["pk"]),
             "groups": [{"name": g["name"], "pk": g["pk"]} for g in groups],
+            **({"roles": []} if store.version.user_roles else {}),
             "email": record["email"],
             "avatar": seed.AVATAR,
             "uid": record["uid"],

@@ -172,11 +172,10 @@ def application(store: Store, record: Record) -> Record:
 
 
 def outpost(store: Store, record: Record) -> Record:
-    """An outpost; its providers in the order the server lists them (last saved last)."""
-    providers = sorted(
-        (store.providers[pk] for pk in record["providers"] if pk in store.providers),
-        key=lambda p: p["row"],
-    )
+    """An outpost; its providers in the order the release lists them."""
+    providers = [store.providers[pk] for pk in record["providers"] if pk in store.providers]
+    if not store.version.outpost_providers_in_link_order:
+        providers.sort(key=lambda p: p["row"])
     return {
         "pk": record["pk"],
         "name": record["name"],

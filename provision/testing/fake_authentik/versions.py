@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import page_2026, pages
+
 SLUG_WORD_STRAIGHT = '"slug"'
 SLUG_WORD_TYPOGRAPHIC = "\u201cslug\u201d"
 
@@ -20,8 +22,12 @@ class AuthentikVersion:
     # ``/admin/version/``: what the server believes is the newest release.
     version_latest: str
     version_latest_valid: bool
-    # The ``Content-Type`` of JSON answers.
+    # The ``Content-Type`` of JSON answers, and the HTML page of an unknown path.
     json_content_type: str
+    not_found_page: str
+    # An ``Authorization`` scheme other than Bearer counts as no credentials (else it is
+    # refused as an unsupported authentication type).
+    other_schemes_are_anonymous: bool
     # Lists: the page size without ``page_size``, and the most ``page_size`` may ask for.
     default_page_size: int
     max_page_size: int
@@ -35,6 +41,9 @@ class AuthentikVersion:
     # Groups have several ``parents`` (else one ``parent``) and list inherited roles.
     group_parents: bool
     group_name_taken: str
+    # An outpost lists its providers in the order they were linked to it (else in the order
+    # the providers were last saved).
+    outpost_providers_in_link_order: bool
     # ``policy_engine_mode: all`` needs every group binding to pass (else one is enough).
     all_mode_needs_every_binding: bool
     # Read-only fields added to answers.
@@ -55,6 +64,8 @@ V2025_10_3 = AuthentikVersion(
     version_latest="2025.10.3",
     version_latest_valid=True,
     json_content_type="application/json; charset=utf-8",
+    not_found_page=pages.NOT_FOUND_PAGE,
+    other_schemes_are_anonymous=False,
     default_page_size=100,
     max_page_size=1000,
     icon_in_body=False,
@@ -64,6 +75,7 @@ V2025_10_3 = AuthentikVersion(
     group_parents=False,
     group_name_taken="This field must be unique.",
     all_mode_needs_every_binding=False,
+    outpost_providers_in_link_order=False,
     provider_backchannel_fields=False,
     flow_background_url=False,
     user_roles=False,
@@ -75,6 +87,8 @@ V2026_2_2 = AuthentikVersion(
     version_latest="0.0.0",
     version_latest_valid=False,
     json_content_type="application/json",
+    not_found_page=page_2026.PAGE,
+    other_schemes_are_anonymous=True,
     default_page_size=20,
     max_page_size=100,
     icon_in_body=True,
@@ -84,6 +98,7 @@ V2026_2_2 = AuthentikVersion(
     group_parents=True,
     group_name_taken="Group with this name already exists.",
     all_mode_needs_every_binding=True,
+    outpost_providers_in_link_order=True,
     provider_backchannel_fields=True,
     flow_background_url=True,
     user_roles=True,
