@@ -9,7 +9,7 @@ from typing import Any
 
 from provision.errors import EX_CONFIG, EX_DATAERR, EX_NOPERM, EX_TEMPFAIL
 
-OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
+OK, WARN, FAIL, SKIP, INFO = "ok", "warn", "FAIL", "skip", "info"
 
 # A broken config or token hides everything after it, and an unreachable server makes later
 # findings unreliable, so those decide the exit code before a data problem does.
@@ -40,6 +40,11 @@ def ok(name: str, reason: str) -> Check:
     return Check(name, OK, reason)
 
 
+def info(name: str, reason: str) -> Check:
+    """A fact worth knowing that is neither a success nor a failure."""
+    return Check(name, INFO, reason)
+
+
 def warn(name: str, reason: str, fix: str = "") -> Check:
     return Check(name, WARN, reason, fix)
 
@@ -62,7 +67,8 @@ def doctor_exit_code(checks: Sequence[Check]) -> int:
 
 def doctor_report(checks: Sequence[Check], output: str = "text") -> str:
     """The checklist as lines and a summary, or as JSON (``output="json"``)."""
-    counts = {status: sum(c.status == status for c in checks) for status in (OK, WARN, FAIL, SKIP)}
+    statuses = (OK, WARN, FAIL, SKIP, INFO)
+    counts = {status: sum(c.status == status for c in checks) for status in statuses}
     if output == "json":
         document = {
             "checks": [c.as_json() for c in checks],
@@ -71,8 +77,10 @@ def doctor_report(checks: Sequence[Check], output: str = "text") -> str:
         }
         return json.dumps(document, indent=2, sort_keys=True)
     lines = [_line(c) for c in checks]
+    facts = f" {counts[INFO]} info," if counts[INFO] else ""
     lines.append(
-        f"doctor: {counts[OK]} ok, {counts[WARN]} warn, {counts[FAIL]} FAIL, {counts[SKIP]} skipped"
+        f"doctor: {counts[OK]} ok,{facts} {counts[WARN]} warn, {counts[FAIL]} FAIL,"
+        f" {counts[SKIP]} skipped"
     )
     return "\n".join(lines)
 

@@ -71,7 +71,9 @@ def _add_sync(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="wait up to SECONDS for Authentik to be ready (default: authentik.wait)",
     )
     sync.add_argument(
-        "--verify", action="store_true", help="afterwards, check each host at the outpost"
+        "--verify",
+        action="store_true",
+        help="afterwards, check each host at the outpost and who may enter (as verify --access)",
     )
 
 
@@ -112,9 +114,17 @@ def _add_render(sub: argparse._SubParsersAction[_Parser]) -> None:
 def _add_doctor_verify(sub: argparse._SubParsersAction[_Parser]) -> None:
     doctor = sub.add_parser("doctor", help="diagnose the set-up, one line per check")
     doctor.add_argument("--output", choices=("text", "json"), default="text")
-    verify = sub.add_parser("verify", help="prove each host demands a login")
+    verify = sub.add_parser(
+        "verify", help="prove each host demands a login (--access: and who may enter)"
+    )
     verify.add_argument(
         "--through", metavar="URL", help="also ask through the reverse proxy at URL"
+    )
+    verify.add_argument(
+        "--access",
+        action="store_true",
+        help="also ask Authentik's policy engine (check_access, read-only) that a member of"
+        " each declared group may enter and up to three other users may not",
     )
     verify.add_argument("--output", choices=("text", "json"), default="text")
 

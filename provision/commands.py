@@ -72,21 +72,26 @@ def make_plan(args: argparse.Namespace, config: Config, client: AuthentikClient)
 
 
 def _show_plan(
-    args: argparse.Namespace, plan: Plan, extra: Mapping[str, Any] | None = None
+    args: argparse.Namespace,
+    config: Config,
+    plan: Plan,
+    extra: Mapping[str, Any] | None = None,
 ) -> None:
     from provision.report import plan_json, plan_text
 
+    apps = config.desired.apps
     if args.output == "json":
-        out(json.dumps({"plan": plan_json(plan), **(extra or {})}, indent=2, sort_keys=True))
+        document = {"plan": plan_json(plan, apps), **(extra or {})}
+        out(json.dumps(document, indent=2, sort_keys=True))
     else:
-        out(plan_text(plan, colour=sys.stdout.isatty()))
+        out(plan_text(plan, apps, colour=sys.stdout.isatty()))
 
 
 def plan(args: argparse.Namespace) -> int:
     config = load(args)
     client = connect(config, load_secrets(args, config))
     result = make_plan(args, config, client)
-    _show_plan(args, result)
+    _show_plan(args, config, result)
     return EX_CHANGES if args.detailed_exitcode and not result.empty else 0
 
 
@@ -104,21 +109,20 @@ def sync(args: argparse.Namespace) -> int:
     with run_lock(lock_path(_environ(args))):
         result_plan = make_plan(args, config, client)
         if args.output == "text":
-            _show_plan(args, result_plan)  # shown before any refusal, so it can be reviewed
+            _show_plan(args, config, result_plan)  # shown before any refusal, so it can be reviewed
         result_plan.raise_if_unsafe(force=args.force)
         result = ApplyResult()
         if not result_plan.empty:
             result = _apply(args, result_plan, client, config)
     if args.output == "text" and not result_plan.empty:
         out(applied_text(result.applied, result.outpost_providers))
-    code, verified = _verify_after_sync(args, config)
+    code, verified = _verify_after_sync(args, config, client)
     if args.output == "json":
         extra: dict[str, Any] = {"applied": [change_json(c) for c in result.applied]}
         if result.outpost_providers:
             extra["outpost_providers"] = result.outpost_providers
-        if verified is not None:
-            extra["verify"] = verified
-        _show_plan(args, result_plan, extra)
+        extra.update(verified)
+        _show_plan(args, config, result_plan, extra)
     return code
 
 
@@ -151,18 +155,20 @@ def _apply(
             stop_code=lambda: EX_TERMINATED if signal.SIGTERM in received else EX_INTERRUPTED,
         )
     except ApplyFailedError as failed:
-        _report_failure(args, result_plan, failed)
+        _report_failure(args, config, result_plan, failed)
         raise
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
-def _report_failure(args: argparse.Namespace, result_plan: Plan, failed: Any) -> None:
+def _report_failure(
+    args: argparse.Namespace, config: Config, result_plan: Plan, failed: Any
+) -> None:
     """What landed before a failure: on stdout with the plan (the errors go to stderr)."""
     if args.output == "json":
         errors = [str(e) for e in failed.errors] or ["stopped by a signal"]
-        _show_plan(args, result_plan, {"applied": failed.applied, "errors": errors})
+        _show_plan(args, config, result_plan, {"applied": failed.applied, "errors": errors})
         return
     lines = [f"Applied {len(failed.applied)} of {failed.planned} before the error:"]
     lines += [f"  {line}" for line in failed.applied] or ["  (nothing)"]
@@ -170,24 +176,31 @@ def _report_failure(args: argparse.Namespace, result_plan: Plan, failed: Any) ->
 
 
 def _verify_after_sync(
-    args: argparse.Namespace, config: Config
-) -> tuple[int, list[dict[str, Any]] | None]:
-    """``sync --verify``: ask the outpost for each host, as ``provision verify`` does."""
+    args: argparse.Namespace, config: Config, client: AuthentikClient
+) -> tuple[int, dict[str, Any]]:
+    """``sync --verify``: each host at the outpost and who may enter, as ``verify --access``."""
     if not args.verify:
-        return 0, None
+        return 0, {}
+    from provision.check_access import check_apps_access
     from provision.verify import verify_exit_code, verify_hosts, verify_report
 
     results = verify_hosts(config)
+    access = check_apps_access(client, config.desired.apps)
     if args.output == "text":
-        out(verify_report(results, output="text"))
-    return verify_exit_code(results), [r.as_json() for r in results]
+        out(verify_report(results, output="text", access=access))
+    document = {"verify": [r.as_json() for r in results], "access": [a.as_json() for a in access]}
+    return verify_exit_code(results, access), document
 
 
 def validate(args: argparse.Namespace) -> int:
     config = load(args)
     secrets = load_secrets(args, config)
     apps = config.desired.apps
+    from provision.report import access_lines
+
     out(f"{config.path}: OK, {len(apps)} app{'s' if len(apps) != 1 else ''} declared")
+    for line in access_lines(apps):
+        out(line)
     out(f"token: found ({secrets.token_source})")
     if secrets.secret_key is None:
         out("secret key: not checked (no sops file; the token came from outside it)")
@@ -234,6 +247,12 @@ def verify(args: argparse.Namespace) -> int:
     from provision.verify import verify_exit_code, verify_hosts, verify_report
 
     config = load(args)
+    access = None
+    if args.access:
+        from provision.check_access import check_apps_access
+
+        with connect(config, load_secrets(args, config)) as client:
+            access = check_apps_access(client, config.desired.apps)
     results = verify_hosts(config, through=args.through)
-    out(verify_report(results, output=args.output))
-    return verify_exit_code(results)
+    out(verify_report(results, output=args.output, access=access))
+    return verify_exit_code(results, access or ())

@@ -15,11 +15,18 @@ from pydantic_settings import EnvSettingsSource
 from provision import naming
 from provision.errors import ConfigError
 from provision.model import DesiredApp, DesiredState
-from provision.settings import AppSettings, Settings
+from provision.settings import (
+    AppSettings,
+    Settings,
+    access_problem,
+    parsed_defaults,
+    resolve_access,
+)
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DEFAULT_PATHS = (Path("provision.yaml"), Path("/etc/authentik-provision/provision.yaml"))
 Loc = tuple[str | int, ...]
+_BOOLEANS = ("true", "false")
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
     raw, lines = _read_yaml(path)
     env_values = _environment_values(environ)
     merged = _deep_merge(raw, env_values)
-    problems = _cross_checks(merged, path, lines)
+    problems = _cross_checks(merged, path, lines, env_values)
     try:
         settings = Settings(**merged)
     except ValidationError as exc:
@@ -79,8 +86,7 @@ def _desired_app(app: AppSettings, settings: Settings) -> DesiredApp:
         description=app.description,
         launch_url=app.launch_url or f"https://{app.host}",
         skip_path_regex=app.skip_path_regex,
-        groups=app.groups,
-        any_user=d.any_user if app.any_user is None else app.any_user,
+        access=resolve_access(app, d),
         backend=app.backend,
         authorization_flow=app.authorization_flow or d.authorization_flow,
         invalidation_flow=app.invalidation_flow or d.invalidation_flow,
@@ -165,11 +171,31 @@ class _EnvironSource(EnvSettingsSource):
 
 def _environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
     try:
-        return dict(_EnvironSource(environ)())
+        values = dict(_EnvironSource(environ)())
     except Exception as exc:  # pydantic-settings raises SettingsError for unparsable JSON
         raise ConfigError(
             f"environment: a PROVISION_* variable could not be parsed: {exc}"
         ) from None
+    return _env_booleans(values)
+
+
+def _env_booleans(values: dict[str, Any]) -> dict[str, Any]:
+    """Environment values are text: ``true``/``false`` become booleans for boolean keys.
+
+    Anything else stays text, so the strict boolean check refuses it and names the variable.
+    """
+    for section, fields in values.items():
+        model = Settings.model_fields.get(section)
+        annotation = model.annotation if model is not None else None
+        if not isinstance(fields, dict) or not isinstance(annotation, type):
+            continue
+        known = getattr(annotation, "model_fields", {})
+        for key, value in fields.items():
+            spec = known.get(key)
+            boolean = spec is not None and spec.annotation in (bool, bool | None)
+            if boolean and isinstance(value, str) and value.strip().lower() in _BOOLEANS:
+                fields[key] = value.strip().lower() == "true"
+    return values
 
 
 def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -190,21 +216,25 @@ def _dotted(loc: Loc) -> str:
 
 
 def _where(path: Path, lines: Mapping[Loc, int], loc: Loc, env: Mapping[str, Any]) -> str:
-    if loc and isinstance(loc[0], str) and _in_env(env, loc):
-        return "environment PROVISION_" + "__".join(str(p).upper() for p in loc[:2])
+    variable = _env_variable(env, loc)
+    if variable is not None:
+        return f"environment {variable}"
     for end in range(len(loc), -1, -1):
         if loc[:end] in lines:
             return f"{path}:{lines[loc[:end]]}"
     return str(path)
 
 
-def _in_env(env: Mapping[str, Any], loc: Loc) -> bool:
+def _env_variable(env: Mapping[str, Any], loc: Loc) -> str | None:
+    """The ``PROVISION_*`` variable that set ``loc`` (``PROVISION_APPS`` for any app), if any."""
+    names: list[str] = []
     node: Any = env
-    for part in loc[:2]:
-        if not isinstance(node, Mapping) or part not in node:
-            return False
+    for part in loc:
+        if not isinstance(node, Mapping) or not isinstance(part, str) or part not in node:
+            break
+        names.append(part.upper())
         node = node[part]
-    return True
+    return "PROVISION_" + "__".join(names) if names else None
 
 
 _MESSAGES = {
@@ -229,34 +259,43 @@ def _describe(
     return problems
 
 
-def _cross_checks(raw: Mapping[str, Any], path: Path, lines: Mapping[Loc, int]) -> list[str]:
-    """Checks across apps, on the raw values so they run even when a field is invalid."""
+def _cross_checks(
+    raw: Mapping[str, Any], path: Path, lines: Mapping[Loc, int], env: Mapping[str, Any]
+) -> list[str]:
+    """Checks across apps: identities on the raw values, access rules on the parsed ones."""
     apps = raw.get("apps")
     if not isinstance(apps, list):
         return []
-    defaults = raw.get("defaults")
-    any_user_default = bool(defaults.get("any_user")) if isinstance(defaults, dict) else False
+    defaults = parsed_defaults(raw.get("defaults"))
     problems: list[str] = []
     seen: dict[str, dict[str, int]] = {"host": {}, "name": {}, "slug": {}}
     for index, app in enumerate(apps):
         if not isinstance(app, dict) or not isinstance(app.get("host"), str):
             continue
         loc: Loc = ("apps", index)
-        any_user = app.get("any_user", any_user_default)
-        if not app.get("groups") and any_user is not True:
-            problems.append(
-                f"{_where(path, lines, loc, {})}: {_dotted(loc)}: no access rule: set groups: [...]"
-                " or any_user: true (access is never left open by omission)"
-            )
+        problem = access_problem(app, defaults)
+        if problem is not None:
+            hint = _defaults_hint(raw, path, lines, env) if "omission" in problem else ""
+            problems.append(f"{_where(path, lines, loc, env)}: {_dotted(loc)}: {problem}{hint}")
         for key, value in _identity(app).items():
             first = seen[key].setdefault(value.casefold(), index)
             if first != index:
                 key_loc: Loc = ("apps", index, key)
                 problems.append(
-                    f"{_where(path, lines, key_loc, {})}: {_dotted(key_loc)}: duplicate {key}"
+                    f"{_where(path, lines, key_loc, env)}: {_dotted(key_loc)}: duplicate {key}"
                     f" {value!r} (also apps[{first}])"
                 )
     return problems
+
+
+def _defaults_hint(
+    raw: Mapping[str, Any], path: Path, lines: Mapping[Loc, int], env: Mapping[str, Any]
+) -> str:
+    """Where ``defaults.any_user`` was set to false, when it was set at all."""
+    defaults = raw.get("defaults")
+    if not isinstance(defaults, dict) or "any_user" not in defaults:
+        return ""
+    return f"; defaults.any_user is false ({_where(path, lines, ('defaults', 'any_user'), env)})"
 
 
 def _identity(app: Mapping[str, Any]) -> dict[str, str]:

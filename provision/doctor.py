@@ -19,6 +19,7 @@ from provision.checklist import (
     doctor_exit_code,
     doctor_report,
     fail,
+    info,
     ok,
     skipped,
 )
@@ -142,6 +143,9 @@ class _Doctor:
             return None
         count = len(config.desired.apps)
         self.add(ok("config", f"{config.path}: {count} app{'s' if count != 1 else ''} declared"))
+        for app in config.desired.apps:
+            if app.access.any_user:
+                self.add(info(f"access {app.slug}", f"{app.access.label} (any_user: true)"))
         return config
 
     def secrets(self, config: Config) -> Secrets | None:

@@ -15,19 +15,46 @@ from provision.versions import VersionProfile, newest_profile
 
 
 @dataclass(frozen=True)
+class Access:
+    """Who may open an application: members of ``groups``, or every authenticated user.
+
+    Exactly one of the two holds; the config resolves it once (app over defaults, DESIGN §2).
+    """
+
+    groups: tuple[str, ...] = ()
+    any_user: bool = False
+
+    def __post_init__(self) -> None:
+        if self.any_user == bool(self.groups):
+            raise ValueError("an access rule is either groups or any_user, exactly one")
+
+    @property
+    def label(self) -> str:
+        """``groups media, admins`` or ``open to every authenticated user``."""
+        if self.any_user:
+            return "open to every authenticated user"
+        return "groups " + ", ".join(self.groups)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"any_user": self.any_user, "groups": list(self.groups)}
+
+
+EVERY_USER = Access(any_user=True)
+
+
+@dataclass(frozen=True)
 class DesiredApp:
-    """One declared host: a proxy provider, its application and its group bindings."""
+    """One declared host: a proxy provider, its application and who may open it."""
 
     host: str
     name: str
     slug: str
+    access: Access
     group: str = ""
     icon: str = ""
     description: str = ""
     launch_url: str = ""
     skip_path_regex: str = ""
-    groups: tuple[str, ...] = ()
-    any_user: bool = False
     backend: str | None = None
     authorization_flow: str = "default-provider-authorization-implicit-consent"
     invalidation_flow: str = "default-provider-invalidation-flow"

@@ -91,7 +91,7 @@ def _check_references(desired: DesiredState, actual: ActualState) -> None:
         for flow in (app.authorization_flow, app.invalidation_flow):
             if flow not in actual.flows:
                 missing.append(f"{app.slug}: flow {flow!r} does not exist in Authentik")
-        for group in app.groups:
+        for group in app.access.groups:
             if group not in actual.groups:
                 missing.append(f"{app.slug}: group {group!r} does not exist in Authentik")
     if missing:
@@ -122,7 +122,7 @@ def _plan_app(
 
 
 def _restricted(app: DesiredApp) -> bool:
-    return not app.any_user
+    return not app.access.any_user
 
 
 def _plan_new_application(
@@ -154,7 +154,7 @@ def _plan_new_application(
     want = _application_fields(app, None, index)
     body = {"slug": app.slug} | {k: v for k, v in want.items() if k != "provider"}
     names = {pk: name for name, pk in index.actual.groups.items()}
-    groups = () if app.any_user else tuple(index.actual.groups[g] for g in app.groups)
+    groups = tuple(index.actual.groups[g] for g in app.access.groups)
     changes.append(
         Change(
             "create",
@@ -340,7 +340,7 @@ def _plan_bindings(
     is deleted (see APPLY_ORDER), so a change of groups never leaves it with none."""
     current = index.bindings.get(existing.pk, [])
     have = {b.group for b in current}
-    wanted = [] if app.any_user else [index.actual.groups[g] for g in app.groups]
+    wanted = [index.actual.groups[g] for g in app.access.groups]
     names = {pk: name for name, pk in index.actual.groups.items()}
     for order, group_pk in enumerate(wanted):
         if group_pk not in have:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from provision.model import DesiredApp
 from provision.plan import Change, Plan
 
 _SYMBOL = {"create": "+", "update": "~", "delete": "-"}
@@ -21,8 +22,8 @@ _KIND = {
 _HIDDEN_ON_CREATE = {"authorization_flow", "invalidation_flow", "target", "group"}
 
 
-def plan_text(plan: Plan, *, colour: bool = False) -> str:
-    """The plan as readable lines, ending with the one-line summary."""
+def plan_text(plan: Plan, apps: Sequence[DesiredApp] = (), *, colour: bool = False) -> str:
+    """The plan as readable lines, then who may open each declared app, then the summary."""
     lines = []
     for change in plan.changes:
         lines.extend(_change_lines(change, colour))
@@ -32,8 +33,21 @@ def plan_text(plan: Plan, *, colour: bool = False) -> str:
         )
     if lines:
         lines.append("")
+    if apps:
+        lines.extend([*access_lines(apps), ""])
     lines.append(plan.summary)
     return "\n".join(lines)
+
+
+def access_lines(apps: Sequence[DesiredApp]) -> list[str]:
+    """One line per declared app: ``  sonarr  access: groups media, admins``."""
+    width = max(len(app.slug) for app in apps) if apps else 0
+    return [f"  {app.slug.ljust(width)}  access: {app.access.label}" for app in apps]
+
+
+def access_json(apps: Sequence[DesiredApp]) -> list[dict[str, Any]]:
+    """Each declared app with its ``access`` object."""
+    return [{"slug": a.slug, "host": a.host, "access": a.access.as_json()} for a in apps]
 
 
 def _change_lines(change: Change, colour: bool) -> list[str]:
@@ -76,9 +90,10 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def plan_json(plan: Plan) -> dict[str, Any]:
-    """A stable, machine-readable form of the plan."""
+def plan_json(plan: Plan, apps: Sequence[DesiredApp] = ()) -> dict[str, Any]:
+    """A stable, machine-readable form of the plan, with each declared app's access rule."""
     return {
+        "apps": access_json(apps),
         "summary": {
             "add": plan.count("create"),
             "change": sum(1 for c in plan.changes if c.action == "update"),

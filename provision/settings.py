@@ -7,13 +7,22 @@ environment winning. Field checks live here; checks across apps live in ``provis
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from provision import naming
+from provision.model import EVERY_USER, Access
 
 _VALIDITY = re.compile(
     r"^(?:(?:weeks|days|hours|minutes|seconds|microseconds|milliseconds)=\d+;?)+$"
@@ -27,6 +36,13 @@ class _Section(BaseModel):
 def check_url(value: str, *, schemes: tuple[str, ...] = ("http", "https")) -> str:
     if not naming.is_url(value, schemes):
         raise ValueError(f"{value!r} is not a valid {'/'.join(schemes)} URL")
+    return value
+
+
+def check_bool(value: Any) -> Any:
+    """Only a real boolean: ``"yes"``, ``1`` or ``"false"`` in YAML are mistakes, not rules."""
+    if value is not None and not isinstance(value, bool):
+        raise ValueError(f"must be true or false (got {value!r})")
     return value
 
 
@@ -92,6 +108,7 @@ class DefaultsSettings(_Section):
     any_user: bool = False
 
     _validity = field_validator("access_token_validity")(check_validity)
+    _any_user = field_validator("any_user", mode="before")(check_bool)
 
 
 class TraefikSettings(_Section):
@@ -157,9 +174,26 @@ class AppSettings(_Section):
     def _skip(cls, value: str) -> str:
         return naming.check_skip_path_regex(value)
 
+    _any_user = field_validator("any_user", mode="before")(check_bool)
+
+    @field_validator("groups", mode="before")
+    @classmethod
+    def _groups_shape(cls, value: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            raise ValueError(f"must be a list of group names, e.g. [media] (got {value!r})")
+        names = [g for g in value if not isinstance(g, str)]
+        if names:
+            raise ValueError(f"group names must be text (got {names[0]!r})")
+        return value
+
     @field_validator("groups")
     @classmethod
     def _groups(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError(
+                "[] names no group: list the groups that may enter, or drop it and set"
+                " any_user: true"
+            )
         if any(not g.strip() for g in value):
             raise ValueError("group names must not be empty")
         if len(set(value)) != len(value):
@@ -176,6 +210,58 @@ class AppSettings(_Section):
         if self.any_user and self.groups:
             raise ValueError("any_user: true cannot be combined with groups; choose one")
         return self
+
+
+class NoAccessRule(ValueError):
+    """An app whose rule resolves to nobody named and nobody open: refused, never left open."""
+
+
+def resolve_access(app: AppSettings, defaults: DefaultsSettings) -> Access:
+    """The app's one access rule: its own ``groups`` or ``any_user`` first, then the defaults.
+
+    Raises:
+        NoAccessRule: neither the app nor the defaults say who may enter.
+    """
+    if app.groups:
+        return Access(groups=app.groups)
+    if app.any_user is True:
+        return EVERY_USER
+    if app.any_user is False:
+        raise NoAccessRule(
+            "no access rule: any_user is false and no groups are listed; set groups: [...]"
+        )
+    if defaults.any_user:
+        return EVERY_USER
+    raise NoAccessRule(
+        "no access rule: set groups: [...] or any_user: true (access is never left open by"
+        " omission)"
+    )
+
+
+def parsed_defaults(raw: Any) -> DefaultsSettings | None:
+    """The defaults as validated; None when they are invalid (reported on their own)."""
+    try:
+        return DefaultsSettings.model_validate(raw if raw is not None else {})
+    except ValidationError:
+        return None
+
+
+def access_problem(app: Mapping[str, Any], defaults: DefaultsSettings | None) -> str | None:
+    """Why the app's access rule does not resolve, from the parsed values; None when it does.
+
+    An app or defaults that do not parse are reported by the field checks instead.
+    """
+    if defaults is None:
+        return None
+    try:
+        parsed = AppSettings.model_validate(app)
+    except ValidationError:
+        return None
+    try:
+        resolve_access(parsed, defaults)
+    except NoAccessRule as exc:
+        return str(exc)
+    return None
 
 
 class Settings(BaseSettings):

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from provision.access import AppAccess, access_exit_code, access_lines
 from provision.errors import EX_DATAERR, EX_TEMPFAIL
 from provision.probe import START_PATH, Answer, Probe
 
@@ -216,28 +217,38 @@ def _result(
     return HostResult(host, code, text, fix, via, answer.status, answer.location)
 
 
-def verify_exit_code(results: Sequence[HostResult]) -> int:
-    """0 when every host is protected; 75 when something did not answer; else 65."""
-    codes = {r.exit_code for r in results}
+def verify_exit_code(results: Sequence[HostResult], access: Sequence[AppAccess] = ()) -> int:
+    """0 when every host is protected and admits whom it declares; 75 when something did not
+    answer; else 65."""
+    codes = {r.exit_code for r in results} | {access_exit_code(access)}
     for code in (EX_TEMPFAIL, EX_DATAERR):
         if code in codes:
             return code
     return 0
 
 
-def verify_report(results: Sequence[HostResult], output: str = "text") -> str:
-    """One line per host and a summary, or the same as JSON (``output="json"``)."""
+def verify_report(
+    results: Sequence[HostResult],
+    output: str = "text",
+    access: Sequence[AppAccess] | None = None,
+) -> str:
+    """One line per host and a summary, then the access findings (``--access``), or the same
+    as JSON (``output="json"``)."""
     protected = sum(r.ok for r in results)
     if output == "json":
-        document = {
+        document: dict[str, Any] = {
             "hosts": [r.as_json() for r in results],
             "protected": protected,
             "failed": len(results) - protected,
-            "exit_code": verify_exit_code(results),
+            "exit_code": verify_exit_code(results, access or ()),
         }
+        if access is not None:
+            document["access"] = [a.as_json() for a in access]
         return json.dumps(document, indent=2, sort_keys=True)
     lines = [_line(r) for r in results]
     lines.append(_summary(len(results), protected))
+    if access is not None:
+        lines += access_lines(access)
     return "\n".join(lines)
 
 

@@ -26,6 +26,7 @@ PROXY_PROVIDERS = f"{API}/providers/proxy/"
 APPLICATIONS = f"{API}/core/applications/"
 POLICY_BINDINGS = f"{API}/policies/bindings/"
 OUTPOSTS = f"{API}/outposts/instances/"
+USERS = f"{API}/core/users/"
 BINDING_SUBJECTS = ("group", "policy", "user")
 
 
@@ -137,6 +138,17 @@ class AuthentikClient:
         params = {"include_users": "false"}  # member lists can be huge and are not needed
         return self._transport.list_all(f"{API}/core/groups/", params)
 
+    def list_users(
+        self, group_pk: str | None = None, active: bool | None = True
+    ) -> list[JSONObject]:
+        """Users, all or the direct members of one group (``groups_by_pk``), paged (DESIGN §9)."""
+        params: dict[str, str] = {}
+        if group_pk is not None:
+            params["groups_by_pk"] = group_pk
+        if active is not None:
+            params["is_active"] = "true" if active else "false"
+        return self._transport.list_all(USERS, params)
+
     # -- proxy providers ------------------------------------------------------------------------
 
     def list_proxy_providers(self) -> list[JSONObject]:
@@ -229,6 +241,11 @@ class AuthentikClient:
 
     def delete_application(self, slug: str) -> None:
         self._transport.call("DELETE", _item(APPLICATIONS, slug))
+
+    def check_access(self, slug: str, user_pk: int) -> JSONObject:
+        """The policy engine's verdict on one user: ``{"passing": bool, ...}`` (read-only)."""
+        path = f"{_item(APPLICATIONS, slug)}check_access/"
+        return cast(JSONObject, self._transport.call("GET", path, params={"for_user": user_pk}))
 
     # -- policy bindings ------------------------------------------------------------------------
 

@@ -189,8 +189,7 @@ def _application_entry(app: DesiredApp, owner: str) -> dict[str, Any]:
 
 
 def _binding_entries(app: DesiredApp) -> list[dict[str, Any]]:
-    if app.any_user:
-        return []  # no binding at all: with policy_engine_mode any, every user passes
+    # any_user: no binding at all; with policy_engine_mode any, every user passes (DESIGN §9).
     return [
         {
             "model": POLICY_BINDING,
@@ -200,7 +199,7 @@ def _binding_entries(app: DesiredApp) -> list[dict[str, Any]]:
             },
             "attrs": {"order": order},
         }
-        for order, group in enumerate(app.groups)
+        for order, group in enumerate(app.access.groups)
     ]
 
 

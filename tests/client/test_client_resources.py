@@ -218,3 +218,29 @@ def test_tls_verified_by_default_and_ca_bundle_used(make_client: MakeClient) -> 
 
 def test_repr_shows_the_server_only(client: AuthentikClient, fake: FakeAuthentik) -> None:
     assert repr(client) == f"AuthentikClient({fake.url!r})"
+
+
+def test_users_listed_by_group_and_activity(client: AuthentikClient, fake: FakeAuthentik) -> None:
+    media = fake.state.add_group("media")["pk"]
+    fake.clear_log()
+    client.list_users(group_pk=media)
+    client.list_users()
+    client.list_users(active=None)
+    queries = [r.query for r in api_requests(fake, "/api/v3/core/users/")]
+    assert queries == [
+        {"groups_by_pk": media, "is_active": "true", "page_size": "1000"},
+        {"is_active": "true", "page_size": "1000"},
+        {"page_size": "1000"},
+    ]
+
+
+def test_check_access_asks_for_one_user(client: AuthentikClient, fake: FakeAuthentik) -> None:
+    fake.state.add_application("Sonarr", "sonarr")
+    akadmin = next(u for u in client.list_users() if u["username"] == "akadmin")
+    fake.clear_log()
+    assert client.check_access("sonarr", akadmin["pk"])["passing"] is True  # no bindings
+    (asked,) = fake.requests
+    assert (asked.method, asked.path) == ("GET", "/api/v3/core/applications/sonarr/check_access/")
+    assert asked.query == {"for_user": str(akadmin["pk"])}
+    with pytest.raises(NotFound):
+        client.check_access("no-such-app", akadmin["pk"])

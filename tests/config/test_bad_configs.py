@@ -76,3 +76,54 @@ def test_bad_environment_override_names_the_variable(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(config, environ={"PROVISION_AUTHENTIK__TIMEOUT": "-5"})
     assert "environment PROVISION_AUTHENTIK__TIMEOUT: authentik.timeout" in str(caught.value)
+
+
+ENV_CASES = {
+    "defaults-false-leaves-app-without-rule": (
+        {"PROVISION_DEFAULTS__ANY_USER": "false"},
+        "apps[0]: no access rule",
+        "defaults.any_user is false (environment PROVISION_DEFAULTS__ANY_USER)",
+    ),
+    "defaults-yes": (
+        {"PROVISION_DEFAULTS__ANY_USER": "yes"},
+        "environment PROVISION_DEFAULTS__ANY_USER: defaults.any_user",
+        "must be true or false (got 'yes')",
+    ),
+    "defaults-one": (
+        {"PROVISION_DEFAULTS__ANY_USER": "1"},
+        "environment PROVISION_DEFAULTS__ANY_USER: defaults.any_user",
+        "must be true or false (got '1')",
+    ),
+    "apps-any-user-string": (
+        {"PROVISION_APPS": '[{"host": "a.example.com", "any_user": "yes"}]'},
+        "environment PROVISION_APPS: apps[0].any_user",
+        "must be true or false (got 'yes')",
+    ),
+    "apps-groups-string": (
+        {"PROVISION_APPS": '[{"host": "a.example.com", "groups": "media"}]'},
+        "environment PROVISION_APPS: apps[0].groups",
+        "must be a list of group names",
+    ),
+    "apps-both-rules": (
+        {"PROVISION_APPS": '[{"host": "a.example.com", "groups": ["m"], "any_user": true}]'},
+        "environment PROVISION_APPS: apps[0]",
+        "any_user: true cannot be combined with groups",
+    ),
+    "apps-no-rule": (
+        {"PROVISION_APPS": '[{"host": "a.example.com"}]'},
+        "environment PROVISION_APPS: apps[0]",
+        "no access rule",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", ENV_CASES, ids=list(ENV_CASES))
+def test_bad_access_rule_from_the_environment_names_the_variable(tmp_path: Path, case: str) -> None:
+    environ, where, what = ENV_CASES[case]
+    config = tmp_path / "provision.yaml"
+    config.write_text("secrets:\n  sops_file: null\napps:\n  - host: a.example.com\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config, environ=environ)
+    assert caught.value.exit_code == EX_CONFIG
+    assert where in str(caught.value)
+    assert what in str(caught.value)

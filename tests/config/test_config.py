@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from provision.config import find_config, load_config
+from provision.model import EVERY_USER, Access
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "provision.yaml"
 
@@ -28,8 +29,7 @@ def test_defaults_and_derived_names(tmp_path: Path) -> None:
     assert app.authorization_flow == "default-provider-authorization-implicit-consent"
     assert app.invalidation_flow == "default-provider-invalidation-flow"
     assert app.access_token_validity == "hours=24"
-    assert app.groups == ("admins",)
-    assert app.any_user is False
+    assert app.access == Access(groups=("admins",))
 
 
 def test_per_app_overrides_win_over_defaults(tmp_path: Path) -> None:
@@ -40,12 +40,12 @@ def test_per_app_overrides_win_over_defaults(tmp_path: Path) -> None:
         "    authorization_flow: my-flow\n  - host: b.example.com\n",
     )
     a, b = load_config(path, environ={}).desired.apps
-    assert (a.access_token_validity, a.authorization_flow, a.any_user) == (
+    assert (a.access_token_validity, a.authorization_flow, a.access) == (
         "minutes=30",
         "my-flow",
-        True,
+        EVERY_USER,
     )
-    assert (b.access_token_validity, b.any_user) == ("hours=2", True)
+    assert (b.access_token_validity, b.access) == ("hours=2", EVERY_USER)
 
 
 def test_idna_host_is_stored_as_punycode(tmp_path: Path) -> None:
@@ -78,3 +78,21 @@ def test_config_path_resolution(tmp_path: Path) -> None:
 def test_example_config_loads() -> None:
     config = load_config(EXAMPLE, environ={})
     assert [a.slug for a in config.desired.apps] == ["sonarr", "grafana", "jellyfin"]
+
+
+def test_an_apps_own_groups_win_over_defaults_any_user(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "defaults:\n  any_user: true\napps:\n  - host: a.example.com\n    groups: [media]\n"
+        "  - host: b.example.com\n  - host: c.example.com\n    any_user: true\n",
+    )
+    a, b, c = load_config(path, environ={}).desired.apps
+    assert a.access == Access(groups=("media",))
+    assert b.access == c.access == EVERY_USER
+
+
+def test_environment_booleans_are_parsed_before_the_access_rule(tmp_path: Path) -> None:
+    path = _write(tmp_path, "apps:\n  - host: a.example.com\n")
+    for text in ("true", "True", " TRUE "):
+        config = load_config(path, environ={"PROVISION_DEFAULTS__ANY_USER": text})
+        assert config.desired.apps[0].access == EVERY_USER

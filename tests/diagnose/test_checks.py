@@ -20,12 +20,14 @@ from provision.checks import (
     check_token,
     check_version,
 )
-from provision.model import Application, DesiredApp, EmbeddedOutpost, ProxyProvider
+from provision.model import Access, Application, DesiredApp, EmbeddedOutpost, ProxyProvider
 from provision.probe import Answer
 from provision.secrets import Secrets
 
 OWNER = "authentik-provision"
-APP = DesiredApp(host="sonarr.home.example.com", name="Sonarr", slug="sonarr", groups=("media",))
+APP = DesiredApp(
+    host="sonarr.home.example.com", name="Sonarr", slug="sonarr", access=Access(groups=("media",))
+)
 
 
 @pytest.mark.parametrize(

@@ -180,3 +180,16 @@ def test_short_secret_key_fails_with_78(
     assert statuses["secret key"] == "skip"
     assert statuses["reachable"] == "ok"
     assert result.code == 78
+
+
+def test_apps_open_to_every_user_are_listed_as_facts(cli: Cli) -> None:
+    cli.sync()
+    result = cli("doctor", "--output", "json")
+    checks = _checks(result)
+    assert result.code == 0, result.out
+    assert checks["access jellyfin"]["status"] == "info"
+    assert "open to every authenticated user" in checks["access jellyfin"]["reason"]
+    assert "access sonarr" not in checks
+    text = cli("doctor").out
+    assert "info  access jellyfin: open to every authenticated user" in text
+    assert ", 1 info, " in text.splitlines()[-1]

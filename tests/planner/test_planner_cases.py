@@ -54,7 +54,10 @@ def _line(change: Change) -> str:
 
 
 def _run(case: dict[str, Any]) -> Plan:
-    desired = desired_state(Settings(apps=case["desired"], **case.get("settings", {})))
+    settings = Settings(
+        apps=case["desired"], defaults=case.get("defaults", {}), **case.get("settings", {})
+    )
+    desired = desired_state(settings)
     actual = _actual(case.get("actual", {}))
     if "version" in case:
         actual = replace(actual, profile=profile_for(case["version"]))

@@ -1,0 +1,87 @@
+"""``provision verify --access``: read users and bindings, ask ``check_access``, judge.
+
+Read-only: only GET requests, and exactly one ``check_access`` per sampled user and app. The
+decisions are in ``provision.access``; this module only reads and asks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from provision.access import (
+    AppAccess,
+    Directory,
+    User,
+    group_parents,
+    judge,
+    parse_user,
+    sample,
+)
+from provision.model import DesiredApp
+
+if TYPE_CHECKING:
+    from provision.authentik import AuthentikClient
+
+log = logging.getLogger(__name__)
+
+
+def read_directory(client: AuthentikClient, apps: Sequence[DesiredApp]) -> Directory:
+    """Groups, the declared groups' active members, every active user and the bindings."""
+    groups = client.list_groups()
+    names = {str(g["name"]): str(g["pk"]) for g in groups}
+    declared = sorted({names[n] for a in apps for n in a.access.groups if n in names})
+    members = {pk: _members(client, pk) for pk in declared}
+    active = tuple(_people(client.list_users()))
+    slugs = {a.slug for a in apps}
+    applications = {
+        str(a["slug"]): str(a["pk"]) for a in client.list_applications() if a["slug"] in slugs
+    }
+    enabled = Counter(
+        str(b["target"]) for b in client.list_policy_bindings() if b.get("enabled", True)
+    )
+    return Directory(
+        groups=names,
+        parents=group_parents(groups),
+        members=members,
+        active=active,
+        bindings={slug: enabled.get(pk, 0) for slug, pk in applications.items()},
+    )
+
+
+def _members(client: AuthentikClient, group_pk: str) -> tuple[User, ...]:
+    """The group's active direct members; checked here too, as Authentik ignores filters it
+    does not know rather than refusing them (DESIGN §7)."""
+    return tuple(u for u in _people(client.list_users(group_pk=group_pk)) if group_pk in u.groups)
+
+
+# Authentik's stand-in for requests without a session; nobody logs in as it.
+ANONYMOUS_USER = "AnonymousUser"
+
+
+def _people(users: Sequence[Mapping[str, Any]]) -> list[User]:
+    """Active users who can log in, by pk: no service accounts (outposts, API tokens)."""
+    return sorted((parse_user(u) for u in users if _person(u)), key=lambda u: u.pk)
+
+
+def _person(user: Mapping[str, Any]) -> bool:
+    service = "service_account" in str(user.get("type") or "")
+    anonymous = user.get("username") == ANONYMOUS_USER
+    return user.get("is_active") is not False and not service and not anonymous
+
+
+def check_apps_access(client: AuthentikClient, apps: Sequence[DesiredApp]) -> list[AppAccess]:
+    """Each declared app's verdict, asking the policy engine once per sampled user."""
+    directory = read_directory(client, apps)
+    results = []
+    for app in apps:
+        asked = sample(app, directory)
+        answers = {
+            t.user.pk: client.check_access(app.slug, t.user.pk).get("passing") is True
+            for t in asked.trials
+        }
+        results.append(judge(app, asked, answers, directory))
+        log.debug("access %s: %d users asked", app.slug, len(asked.trials))
+    return results
