@@ -9,6 +9,8 @@
     │   ├── MissingReferenceError            a flow or group does not exist
     │   └── UnsupportedVersionError          Authentik older than 2024.12
     ├── LockTimeoutError             75  another run on this machine held the lock too long
+    ├── ApplyFailedError             ..  a sync stopped part-way: the code of what stopped it
+    │                                    (143 SIGTERM, 130 SIGINT), with what was applied
     └── AuthentikError               65  an answer this tool cannot use (e.g. HTTP 409)
         ├── AuthError                    77  token missing, invalid or lacking permission
         ├── NotFound                     65  a requested object does not exist

@@ -14,6 +14,7 @@ from provision.model import (
     parse_proxy_provider,
 )
 from provision.observe import observe
+from provision.versions import VersionProfile, newest_profile
 
 PROVIDER = {
     "pk": 1,
@@ -73,6 +74,9 @@ def test_extra_fields_are_ignored() -> None:
 
 class _Reader:
     """Authentik answering an application without its slug."""
+
+    def version_profile(self) -> VersionProfile:
+        return newest_profile()
 
     def list_flows(self) -> list[dict[str, Any]]:
         return []

@@ -17,6 +17,8 @@ EXPECTED = {
     "ConflictError": 65,
     "UnsafePlanError": 65,
     "MissingReferenceError": 65,
+    "UnsupportedVersionError": 65,
+    "ApplyFailedError": 70,  # by itself; it carries the code of the error that stopped the sync
     "LockTimeoutError": 75,
     "AuthentikError": 65,
     "AuthError": 77,
@@ -65,3 +67,13 @@ def test_the_docstring_tree_shows_each_code() -> None:
         code = shown[cls.__name__]  # every class is in the tree
         # A class without a code of its own in the tree inherits its parent's.
         assert code in ([], ["exit"], [str(cls.exit_code)]) or not code[0].isdigit(), cls
+
+
+def test_a_failed_apply_exits_with_the_code_of_what_stopped_it() -> None:
+    transient = errors.TransientAPIError("unreachable", method="PUT", path="/x/")
+    rejected = errors.APIRejected({"name": ["taken"]}, method="PUT", path="/x/")
+    assert errors.ApplyFailedError([transient, rejected], ["a"], 3).exit_code == 75
+    assert errors.ApplyFailedError([rejected, transient], ["a"], 3).exit_code == 65
+    assert errors.ApplyFailedError([], ["a"], 3, signal_code=143).exit_code == 143
+    message = str(errors.ApplyFailedError([rejected], ["create application 'A'"], 3))
+    assert "applied 1 of 3 changes" in message and "name: taken" in message

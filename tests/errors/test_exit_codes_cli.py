@@ -37,9 +37,15 @@ def _run(argv: list[str], tmp_path: Path, **environ: str) -> int:
     return main(argv, env)
 
 
-def _healthy_but(answer: Answer) -> Any:
+def _healthy_but(answer: Answer, version: str = "2026.2.2") -> Any:
+    """Health and the version answer; everything else gets ``answer``."""
+
     def script(path: str, query: dict[str, str]) -> Answer:
-        return (200, "text/plain", b"") if path.startswith("/-/health/") else answer
+        if path.startswith("/-/health/"):
+            return (200, "text/plain", b"")
+        if path == "/api/v3/admin/version/" and answer[0] < 300:
+            return json_answer({"version_current": version})
+        return answer
 
     return script
 
@@ -64,6 +70,28 @@ def test_a_malformed_answer_exits_65_with_the_remedy(
     err = capsys.readouterr().err
     assert code == 65, err
     assert "answer is not a page of results; is authentik.url an Authentik server" in err
+
+
+def test_a_release_before_2024_12_is_refused_with_65(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answer = json_answer({"pagination": {"next": 0}, "results": []})
+    with scripted_server(_healthy_but(answer, version="2024.8.3")) as (url, seen):
+        code = _run(["--config", str(_config(tmp_path, url)), "sync"], tmp_path)
+    err = capsys.readouterr().err
+    assert code == 65, err
+    assert "Authentik 2024.8.3 is older than 2024.12" in err and "upgrade Authentik" in err
+    assert [p for p in seen if not p.startswith("/-/")] == ["/api/v3/admin/version/"]
+
+
+def test_a_newer_release_runs_with_one_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answer = json_answer({"pagination": {"next": 0}, "results": []})
+    with scripted_server(_healthy_but(answer, version="2027.2.0")) as (url, _):
+        _run(["--config", str(_config(tmp_path, url)), "plan"], tmp_path)
+    err = capsys.readouterr().err
+    assert err.count("is newer than the newest release this tool knows") == 1
 
 
 def test_a_redirect_is_a_config_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
