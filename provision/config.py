@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 from pydantic_settings import EnvSettingsSource
 
@@ -16,10 +15,9 @@ from provision import naming
 from provision.errors import ConfigError
 from provision.model import DesiredApp, DesiredState
 from provision.settings import AppSettings, Settings
+from provision.yamlfile import Loc, dotted, read_yaml
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DEFAULT_PATHS = (Path("provision.yaml"), Path("/etc/authentik-provision/provision.yaml"))
-Loc = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
@@ -44,7 +42,7 @@ def find_config(explicit: str | None, environ: Mapping[str, str]) -> Path:
 def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
     """Read, override from the environment, validate; raise ConfigError listing every problem."""
     environ = os.environ if environ is None else environ
-    raw, lines = _read_yaml(path)
+    raw, lines = read_yaml(path)
     env_values = _environment_values(environ)
     merged = _deep_merge(raw, env_values)
     problems = _cross_checks(merged, path, lines)
@@ -87,70 +85,6 @@ def _desired_app(app: AppSettings, settings: Settings) -> DesiredApp:
     )
 
 
-def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[Loc, int]]:
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{path}: config file not found (use --config or $PROVISION_CONFIG)"
-        ) from None
-    except PermissionError:
-        raise ConfigError(f"{path}: config file is not readable (permission denied)") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a config file") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a text file (invalid UTF-8)") from None
-    try:
-        node, data = _parse(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{where}: YAML syntax error: {problem}") from None
-    if data is None:
-        raise ConfigError(f"{path}: the config file is empty (see examples/provision.yaml)")
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of sections")
-    lines: dict[Loc, int] = {}
-    duplicates: list[str] = []
-    _index_lines(node, (), lines, duplicates, path)
-    if duplicates:
-        raise ConfigError(duplicates)
-    return data, lines
-
-
-def _parse(text: str) -> tuple[yaml.Node | None, Any]:
-    """Parse once (with libyaml when present), keeping the node tree for line numbers."""
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        return node, loader.construct_document(node) if node is not None else None
-    finally:
-        loader.dispose()
-
-
-def _index_lines(
-    node: yaml.Node | None, loc: Loc, lines: dict[Loc, int], dups: list[str], path: Path
-) -> None:
-    if node is None:
-        return
-    lines.setdefault(loc, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                dups.append(
-                    f"{path}:{key_node.start_mark.line + 1}: {_dotted((*loc, key))}: duplicate key"
-                )
-            seen.add(key)
-            lines[(*loc, key)] = key_node.start_mark.line + 1
-            _index_lines(value_node, (*loc, key), lines, dups, path)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _index_lines(item, (*loc, index), lines, dups, path)
-
-
 class _EnvironSource(EnvSettingsSource):
     """pydantic-settings' environment parsing, over a mapping we are given."""
 
@@ -179,13 +113,6 @@ def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, 
         else:
             merged[key] = value
     return merged
-
-
-def _dotted(loc: Loc) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
 
 
 def _where(path: Path, lines: Mapping[Loc, int], loc: Loc, env: Mapping[str, Any]) -> str:
@@ -224,7 +151,7 @@ def _describe(
         scalar = not isinstance(error.get("input"), dict | list | tuple)
         if error["type"] not in _MESSAGES and error["type"] != "value_error" and scalar:
             message = f"{message} (got {error['input']!r})"
-        problems.append(f"{_where(path, lines, loc, env)}: {_dotted(loc)}: {message}")
+        problems.append(f"{_where(path, lines, loc, env)}: {dotted(loc)}: {message}")
     return problems
 
 
@@ -244,7 +171,7 @@ def _cross_checks(raw: Mapping[str, Any], path: Path, lines: Mapping[Loc, int]) 
         any_user = app.get("any_user", any_user_default)
         if not app.get("groups") and any_user is not True:
             problems.append(
-                f"{_where(path, lines, loc, {})}: {_dotted(loc)}: no access rule: set groups: [...]"
+                f"{_where(path, lines, loc, {})}: {dotted(loc)}: no access rule: set groups: [...]"
                 " or any_user: true (access is never left open by omission)"
             )
         for key, value in _identity(app).items():
@@ -252,7 +179,7 @@ def _cross_checks(raw: Mapping[str, Any], path: Path, lines: Mapping[Loc, int]) 
             if first != index:
                 key_loc: Loc = ("apps", index, key)
                 problems.append(
-                    f"{_where(path, lines, key_loc, {})}: {_dotted(key_loc)}: duplicate {key}"
+                    f"{_where(path, lines, key_loc, {})}: {dotted(key_loc)}: duplicate {key}"
                     f" {value!r} (also apps[{first}])"
                 )
     return problems
