@@ -36,6 +36,7 @@ python3Packages.buildPythonApplication {
     pydantic-settings
     tenacity
     pyyaml
+    idna
   ];
 
   makeWrapperArgs = [

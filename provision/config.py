@@ -186,7 +186,7 @@ def _cross_checks(raw: Mapping[str, Any], path: Path, lines: Mapping[Loc, int]) 
 
 
 def _identity(app: Mapping[str, Any]) -> dict[str, str]:
-    host = str(app["host"]).strip()
+    host = naming.canonical_host(str(app["host"]))  # bücher.… and xn--bcher-kva.… are one
     name = app.get("name") if isinstance(app.get("name"), str) else None
     name = name or naming.default_name(host.lower())
     slug = app.get("slug") if isinstance(app.get("slug"), str) else None

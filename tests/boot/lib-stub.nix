@@ -126,6 +126,7 @@ let
       pydantic-settings = fakeDerivation "pydantic-settings";
       tenacity = fakeDerivation "tenacity";
       pyyaml = fakeDerivation "pyyaml";
+      idna = fakeDerivation "idna";
     };
     sops = fakeDerivation "sops";
     callPackage =

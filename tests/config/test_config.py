@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from provision.config import find_config, load_config
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "provision.yaml"
@@ -53,6 +55,23 @@ def test_idna_host_is_stored_as_punycode(tmp_path: Path) -> None:
     app = load_config(path, environ={}).desired.apps[0]
     assert app.host == "xn--bcher-kva.example.com"
     assert app.name == "Bücher"
+
+
+@pytest.mark.parametrize(
+    ("given", "stored", "name"),
+    [
+        ("straße.example.com", "xn--strae-oqa.example.com", "Straße"),  # IDNA 2008, not strasse
+        ("xn--bcher-kva.example.com", "xn--bcher-kva.example.com", "Bücher"),
+        ("\uff42ücher.example.com", "xn--bcher-kva.example.com", "Bücher"),  # UTS 46 width mapping
+        ("münchen.xn--bcher-kva.example", "xn--mnchen-3ya.xn--bcher-kva.example", "München"),
+    ],
+)
+def test_hosts_have_one_canonical_a_label_form(
+    given: str, stored: str, name: str, tmp_path: Path
+) -> None:
+    path = _write(tmp_path, f"apps:\n  - host: {given}\n    any_user: true\n")
+    app = load_config(path, environ={}).desired.apps[0]
+    assert (app.host, app.name, app.external_host) == (stored, name, f"https://{stored}")
 
 
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
