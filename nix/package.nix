@@ -37,6 +37,7 @@ python3Packages.buildPythonApplication {
     tenacity
     pyyaml
     idna
+    google-re2
   ];
 
   makeWrapperArgs = [

@@ -7,12 +7,15 @@ import re
 from urllib.parse import urlsplit
 
 import idna
+import re2
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _SLUG = re.compile(r"^[-a-z0-9_]+$")
 # Authentik refuses these application slugs (transcript 04a).
 RESERVED_SLUGS = frozenset({"authorize", "token", "device", "userinfo", "introspect", "revoke"})
 # Paths no real skip rule should match all of; a line matching every one skips auth entirely.
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # the error is reported with file and line instead
 _PROBE_PATHS = ("/", "/index.html", "/admin", "/login?next=/", "/zz-probe/x.y")
 
 
@@ -94,15 +97,17 @@ def is_url(value: str, schemes: tuple[str, ...] = ("http", "https")) -> bool:
 
 
 def check_skip_path_regex(value: str) -> str:
-    """Each non-empty line must compile and must not match every path."""
+    """Each non-empty line must compile in RE2 syntax (the outpost is Go, whose regexp is RE2:
+    no lookaround, no backreferences, ``\\z`` for the end) and must not match every path."""
     problems = []
     for number, line in enumerate(value.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            pattern = re.compile(line)
-        except re.error as exc:
-            problems.append(f"line {number} {line!r} is not a valid regex ({exc})")
+            pattern = re2.compile(line, options=_RE2_OPTIONS)
+        except re2.error as exc:
+            reason = exc.args[0].decode("utf-8", "replace") if exc.args else "invalid"
+            problems.append(f"line {number} {line!r} is not a valid RE2 (Go) regex ({reason})")
             continue
         if all(pattern.search(path) for path in _PROBE_PATHS):
             problems.append(

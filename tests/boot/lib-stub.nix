@@ -127,6 +127,7 @@ let
       tenacity = fakeDerivation "tenacity";
       pyyaml = fakeDerivation "pyyaml";
       idna = fakeDerivation "idna";
+      google-re2 = fakeDerivation "google-re2";
     };
     sops = fakeDerivation "sops";
     callPackage =

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from provision.config import find_config, load_config
+from provision.errors import ConfigError
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "provision.yaml"
 
@@ -97,3 +98,26 @@ def test_config_path_resolution(tmp_path: Path) -> None:
 def test_example_config_loads() -> None:
     config = load_config(EXAMPLE, environ={})
     assert [a.slug for a in config.desired.apps] == ["sonarr", "grafana", "jellyfin"]
+
+
+@pytest.mark.parametrize("regex", ["^/api\\z", "^/api/", "^/(?P<v>v[0-9]+)/health$", "\\.css$"])
+def test_re2_skip_path_regexes_are_accepted(regex: str, tmp_path: Path) -> None:
+    body = f"apps:\n  - host: a.example.com\n    any_user: true\n    skip_path_regex: '{regex}'\n"
+    app = load_config(_write(tmp_path, body), environ={}).desired.apps[0]
+    assert app.skip_path_regex == regex
+
+
+@pytest.mark.parametrize(
+    ("regex", "reason"),
+    [
+        ("^/(?=api)", "invalid perl operator"),  # lookahead: Python has it, Go does not
+        ("^/api\\Z", "invalid escape sequence"),  # Python's end anchor; RE2 spells it \\z
+        (".*", "matches every path"),
+    ],
+)
+def test_skip_path_regexes_follow_the_outposts_go_syntax(
+    regex: str, reason: str, tmp_path: Path
+) -> None:
+    body = f"apps:\n  - host: a.example.com\n    any_user: true\n    skip_path_regex: '{regex}'\n"
+    with pytest.raises(ConfigError, match=reason):
+        load_config(_write(tmp_path, body), environ={})
