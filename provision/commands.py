@@ -48,6 +48,7 @@ def connect(config: Config, secrets: Secrets) -> AuthentikClient:
         timeout=auth.timeout,
         ca_bundle=str(auth.ca_bundle) if auth.ca_bundle else None,
         retry=RetryPolicy.within(auth.retries, auth.retry_budget),
+        proxy=auth.proxy,
     )
 
 

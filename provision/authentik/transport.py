@@ -24,6 +24,7 @@ from pydantic import SecretStr
 
 from provision import __version__
 from provision.authentik.answers import error_for, json_body, next_page, page_results
+from provision.authentik.proxies import proxies_for
 from provision.errors import AuthentikError, TransientAPIError, WrongServerError
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ class Transport:
         session: requests.Session | None,
         retry: RetryPolicy,
         sleep: Callable[[float], None],
+        proxy: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
@@ -91,6 +93,7 @@ class Transport:
             "timeout": timeout,
             "verify": verify,
             "allow_redirects": False,
+            "proxies": proxies_for(self.base_url, proxy),
         }
         self._shared_session = session
         self._retry = retry
