@@ -17,6 +17,8 @@ from provision.model import DesiredApp, DesiredState
 from provision.settings import AppSettings, Settings
 from provision.yamlfile import Loc, dotted, read_yaml
 
+_ENV_PREFIX = "PROVISION_"
+_SCALARS = ("owner",)
 DEFAULT_PATHS = (Path("provision.yaml"), Path("/etc/authentik-provision/provision.yaml"))
 
 
@@ -97,12 +99,47 @@ class _EnvironSource(EnvSettingsSource):
 
 
 def _environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
+    problems = [_unknown_variable(name) for name in _provision_variables(environ)]
+    if any(problems):
+        raise ConfigError([p for p in problems if p])
     try:
         return dict(_EnvironSource(environ)())
-    except Exception as exc:  # pydantic-settings raises SettingsError for unparsable JSON
+    except Exception:  # pydantic-settings raises SettingsError for unparsable JSON
+        names = _provision_variables(environ)
+        bad = [name for name in names if not _parses({name: environ[name]})]
         raise ConfigError(
-            f"environment: a PROVISION_* variable could not be parsed: {exc}"
+            [f"environment {name}: not valid JSON for a list or mapping" for name in bad]
+            or ["environment: the PROVISION_* variables could not be parsed together"]
         ) from None
+
+
+def _provision_variables(environ: Mapping[str, str]) -> list[str]:
+    return sorted(
+        name
+        for name in environ
+        if name.upper().startswith(_ENV_PREFIX) and name.upper() != "PROVISION_CONFIG"
+    )
+
+
+def _unknown_variable(name: str) -> str | None:
+    section, _, key = name[len(_ENV_PREFIX) :].lower().partition("__")
+    fields = Settings.model_fields
+    if section not in fields:
+        return (
+            f"environment {name}: unknown section {section!r} (known: {', '.join(fields)};"
+            " a key inside a section takes two underscores, e.g. PROVISION_AUTHENTIK__URL)"
+        )
+    if key and section in _SCALARS:
+        return f"environment {name}: {section} is a single value, use PROVISION_{section.upper()}"
+    return None
+
+
+def _parses(environ: Mapping[str, str]) -> bool:
+    try:
+        _EnvironSource(environ)()
+    except Exception:
+        return False
+    return True
 
 
 def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -174,7 +211,15 @@ def _cross_checks(raw: Mapping[str, Any], path: Path, lines: Mapping[Loc, int]) 
                 f"{_where(path, lines, loc, {})}: {dotted(loc)}: no access rule: set groups: [...]"
                 " or any_user: true (access is never left open by omission)"
             )
-        for key, value in _identity(app).items():
+        identity = _identity(app)
+        if not app.get("slug") and identity["slug"] in naming.RESERVED_SLUGS:
+            name_loc: Loc = ("apps", index, "name") if app.get("name") else loc
+            problems.append(
+                f"{_where(path, lines, name_loc, {})}: {dotted(loc)}: the derived slug"
+                f" {identity['slug']!r} is reserved by Authentik for its OAuth endpoints;"
+                " set slug: explicitly"
+            )
+        for key, value in identity.items():
             first = seen[key].setdefault(value.casefold(), index)
             if first != index:
                 key_loc: Loc = ("apps", index, key)
