@@ -36,6 +36,8 @@ python3Packages.buildPythonApplication {
     pydantic-settings
     tenacity
     pyyaml
+    idna
+    google-re2
   ];
 
   makeWrapperArgs = [

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from provision import __version__
 from provision.errors import EX_SOFTWARE, EX_USAGE, ProvisionError
 
 log = logging.getLogger("provision")
+OUTPUT_HELP = "write here instead of stdout (the directory must exist)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,17 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
         " lock busy), 77 token rejected, 78 invalid config, secrets or authentik.url.",
     )
     parser.add_argument("--version", action="version", version=f"provision {__version__}")
-    parser.add_argument(
-        "--config",
-        metavar="PATH",
-        help="config file (default: $PROVISION_CONFIG,"
-        " ./provision.yaml, /etc/authentik-provision/provision.yaml)",
-    )
-    parser.add_argument("--log-format", choices=("text", "json"), default="text")
-    verbosity = parser.add_mutually_exclusive_group()
-    verbosity.add_argument("-v", "--verbose", action="count", default=0, help="more log lines")
-    verbosity.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _global_options(parser)
+    parser.set_defaults(config=None, log_format="text", verbose=0, quiet=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_GlobalsParser)
     sub.required = True
     _add_sync(sub)
     _add_plan(sub)
@@ -57,7 +54,70 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_sync(sub: argparse._SubParsersAction[_Parser]) -> None:
+def _global_options(parser: argparse.ArgumentParser) -> None:
+    """The options accepted before the command and, as people type them, after it too.
+
+    Their defaults are set once on the top parser: an option not given after the command
+    must not reset the one given before it.
+    """
+    keep = argparse.SUPPRESS
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=keep,
+        help="config file (default: $PROVISION_CONFIG,"
+        " ./provision.yaml, /etc/authentik-provision/provision.yaml)",
+    )
+    parser.add_argument("--log-format", choices=("text", "json"), default=keep)
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-v", "--verbose", action="count", default=keep, help="more log lines")
+    verbosity.add_argument(
+        "-q", "--quiet", action="store_true", default=keep, help="only warnings and errors"
+    )
+
+
+class _GlobalsParser(_Parser):
+    """A command's parser: it also takes the global options."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _global_options(self)
+
+
+def seconds(text: str) -> float:
+    """A finite number of seconds, 0 or more (``--wait``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number of seconds, >= 0")
+    return value
+
+
+def http_url(text: str) -> str:
+    """An http(s) URL with a host (``verify --through``)."""
+    parts = urlsplit(text)
+    try:
+        _ = parts.port
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} has an invalid port") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// URL")
+    return text
+
+
+def output_path(text: str) -> str:
+    """A file ``render -o`` can create: its directory exists and it is not a directory."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a directory; give a file name")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"the directory of {text!r} does not exist")
+    return text
+
+
+def _add_sync(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
     sync = sub.add_parser(
         "sync", help="plan, print the plan, apply it and verify the outpost binding"
     )
@@ -65,7 +125,7 @@ def _add_sync(sub: argparse._SubParsersAction[_Parser]) -> None:
     sync.add_argument("--force", action="store_true", help="allow plans over the safety limit")
     sync.add_argument(
         "--wait",
-        type=float,
+        type=seconds,
         metavar="SECONDS",
         default=None,
         help="wait up to SECONDS for Authentik to be ready (default: authentik.wait)",
@@ -77,7 +137,7 @@ def _add_sync(sub: argparse._SubParsersAction[_Parser]) -> None:
     )
 
 
-def _add_plan(sub: argparse._SubParsersAction[_Parser]) -> None:
+def _add_plan(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
     plan = sub.add_parser("plan", help="show what sync would change; writes nothing")
     _plan_options(plan)
     plan.add_argument(
@@ -95,30 +155,33 @@ def _plan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", choices=("text", "json"), default="text")
 
 
-def _add_render(sub: argparse._SubParsersAction[_Parser]) -> None:
+def _add_render(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
     render = sub.add_parser(
         "render", help="render Traefik, nginx or Caddy config, or an Authentik blueprint"
     )
-    what = render.add_subparsers(dest="what", metavar="WHAT", parser_class=_Parser)
+    what = render.add_subparsers(dest="what", metavar="WHAT", parser_class=_GlobalsParser)
     what.required = True
     traefik = what.add_parser("traefik", help="Traefik v3 dynamic config (file provider)")
     traefik.add_argument("--format", choices=("yaml", "json"), default="yaml")
-    traefik.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
+    traefik.add_argument("-o", "--output", type=output_path, metavar="PATH", help=OUTPUT_HELP)
     for name, text in (("nginx", "nginx server blocks (auth_request)"), ("caddy", "a Caddyfile")):
         proxy = what.add_parser(name, help=text)
-        proxy.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
+        proxy.add_argument("-o", "--output", type=output_path, metavar="PATH", help=OUTPUT_HELP)
     blueprint = what.add_parser("blueprint", help="an Authentik blueprint with the same end state")
-    blueprint.add_argument("-o", "--output", metavar="PATH", help="write here instead of stdout")
+    blueprint.add_argument("-o", "--output", type=output_path, metavar="PATH", help=OUTPUT_HELP)
 
 
-def _add_doctor_verify(sub: argparse._SubParsersAction[_Parser]) -> None:
+def _add_doctor_verify(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
     doctor = sub.add_parser("doctor", help="diagnose the set-up, one line per check")
     doctor.add_argument("--output", choices=("text", "json"), default="text")
     verify = sub.add_parser(
         "verify", help="prove each host demands a login (--access: and who may enter)"
     )
     verify.add_argument(
-        "--through", metavar="URL", help="also ask through the reverse proxy at URL"
+        "--through",
+        type=http_url,
+        metavar="URL",
+        help="also ask through the reverse proxy at URL",
     )
     verify.add_argument(
         "--access",

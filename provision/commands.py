@@ -48,6 +48,7 @@ def connect(config: Config, secrets: Secrets) -> AuthentikClient:
         timeout=auth.timeout,
         ca_bundle=str(auth.ca_bundle) if auth.ca_bundle else None,
         retry=RetryPolicy.within(auth.retries, auth.retry_budget),
+        proxy=auth.proxy,
     )
 
 
@@ -230,7 +231,12 @@ def render(args: argparse.Namespace) -> int:
     if args.output:
         from pathlib import Path
 
-        Path(args.output).write_text(text, encoding="utf-8")
+        from provision.errors import UsageError
+
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"-o {args.output}: cannot write it ({exc.strerror})") from None
         log.info("wrote %s", args.output)
     else:
         sys.stdout.write(text)

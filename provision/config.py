@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 from pydantic_settings import EnvSettingsSource
 
@@ -22,10 +21,11 @@ from provision.settings import (
     parsed_defaults,
     resolve_access,
 )
+from provision.yamlfile import Loc, dotted, read_yaml
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_ENV_PREFIX = "PROVISION_"
+_SCALARS = ("owner",)
 DEFAULT_PATHS = (Path("provision.yaml"), Path("/etc/authentik-provision/provision.yaml"))
-Loc = tuple[str | int, ...]
 _BOOLEANS = ("true", "false")
 
 
@@ -51,7 +51,7 @@ def find_config(explicit: str | None, environ: Mapping[str, str]) -> Path:
 def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
     """Read, override from the environment, validate; raise ConfigError listing every problem."""
     environ = os.environ if environ is None else environ
-    raw, lines = _read_yaml(path)
+    raw, lines = read_yaml(path)
     env_values = _environment_values(environ)
     merged = _deep_merge(raw, env_values)
     problems = _cross_checks(merged, path, lines, env_values)
@@ -94,70 +94,6 @@ def _desired_app(app: AppSettings, settings: Settings) -> DesiredApp:
     )
 
 
-def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[Loc, int]]:
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{path}: config file not found (use --config or $PROVISION_CONFIG)"
-        ) from None
-    except PermissionError:
-        raise ConfigError(f"{path}: config file is not readable (permission denied)") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a config file") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a text file (invalid UTF-8)") from None
-    try:
-        node, data = _parse(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{where}: YAML syntax error: {problem}") from None
-    if data is None:
-        raise ConfigError(f"{path}: the config file is empty (see examples/provision.yaml)")
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of sections")
-    lines: dict[Loc, int] = {}
-    duplicates: list[str] = []
-    _index_lines(node, (), lines, duplicates, path)
-    if duplicates:
-        raise ConfigError(duplicates)
-    return data, lines
-
-
-def _parse(text: str) -> tuple[yaml.Node | None, Any]:
-    """Parse once (with libyaml when present), keeping the node tree for line numbers."""
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        return node, loader.construct_document(node) if node is not None else None
-    finally:
-        loader.dispose()
-
-
-def _index_lines(
-    node: yaml.Node | None, loc: Loc, lines: dict[Loc, int], dups: list[str], path: Path
-) -> None:
-    if node is None:
-        return
-    lines.setdefault(loc, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                dups.append(
-                    f"{path}:{key_node.start_mark.line + 1}: {_dotted((*loc, key))}: duplicate key"
-                )
-            seen.add(key)
-            lines[(*loc, key)] = key_node.start_mark.line + 1
-            _index_lines(value_node, (*loc, key), lines, dups, path)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _index_lines(item, (*loc, index), lines, dups, path)
-
-
 class _EnvironSource(EnvSettingsSource):
     """pydantic-settings' environment parsing, over a mapping we are given."""
 
@@ -170,11 +106,17 @@ class _EnvironSource(EnvSettingsSource):
 
 
 def _environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
+    problems = [_unknown_variable(name) for name in _provision_variables(environ)]
+    if any(problems):
+        raise ConfigError([p for p in problems if p])
     try:
         values = dict(_EnvironSource(environ)())
-    except Exception as exc:  # pydantic-settings raises SettingsError for unparsable JSON
+    except Exception:  # pydantic-settings raises SettingsError for unparsable JSON
+        names = _provision_variables(environ)
+        bad = [name for name in names if not _parses({name: environ[name]})]
         raise ConfigError(
-            f"environment: a PROVISION_* variable could not be parsed: {exc}"
+            [f"environment {name}: not valid JSON for a list or mapping" for name in bad]
+            or ["environment: the PROVISION_* variables could not be parsed together"]
         ) from None
     return _env_booleans(values)
 
@@ -198,6 +140,35 @@ def _env_booleans(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _provision_variables(environ: Mapping[str, str]) -> list[str]:
+    return sorted(
+        name
+        for name in environ
+        if name.upper().startswith(_ENV_PREFIX) and name.upper() != "PROVISION_CONFIG"
+    )
+
+
+def _unknown_variable(name: str) -> str | None:
+    section, _, key = name[len(_ENV_PREFIX) :].lower().partition("__")
+    fields = Settings.model_fields
+    if section not in fields:
+        return (
+            f"environment {name}: unknown section {section!r} (known: {', '.join(fields)};"
+            " a key inside a section takes two underscores, e.g. PROVISION_AUTHENTIK__URL)"
+        )
+    if key and section in _SCALARS:
+        return f"environment {name}: {section} is a single value, use PROVISION_{section.upper()}"
+    return None
+
+
+def _parses(environ: Mapping[str, str]) -> bool:
+    try:
+        _EnvironSource(environ)()
+    except Exception:
+        return False
+    return True
+
+
 def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in override.items():
@@ -206,13 +177,6 @@ def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, 
         else:
             merged[key] = value
     return merged
-
-
-def _dotted(loc: Loc) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
 
 
 def _where(path: Path, lines: Mapping[Loc, int], loc: Loc, env: Mapping[str, Any]) -> str:
@@ -255,7 +219,7 @@ def _describe(
         scalar = not isinstance(error.get("input"), dict | list | tuple)
         if error["type"] not in _MESSAGES and error["type"] != "value_error" and scalar:
             message = f"{message} (got {error['input']!r})"
-        problems.append(f"{_where(path, lines, loc, env)}: {_dotted(loc)}: {message}")
+        problems.append(f"{_where(path, lines, loc, env)}: {dotted(loc)}: {message}")
     return problems
 
 
@@ -276,13 +240,21 @@ def _cross_checks(
         problem = access_problem(app, defaults)
         if problem is not None:
             hint = _defaults_hint(raw, path, lines, env) if "omission" in problem else ""
-            problems.append(f"{_where(path, lines, loc, env)}: {_dotted(loc)}: {problem}{hint}")
-        for key, value in _identity(app).items():
+            problems.append(f"{_where(path, lines, loc, env)}: {dotted(loc)}: {problem}{hint}")
+        identity = _identity(app)
+        if not app.get("slug") and identity["slug"] in naming.RESERVED_SLUGS:
+            name_loc: Loc = ("apps", index, "name") if app.get("name") else loc
+            problems.append(
+                f"{_where(path, lines, name_loc, env)}: {dotted(loc)}: the derived slug"
+                f" {identity['slug']!r} is reserved by Authentik for its OAuth endpoints;"
+                " set slug: explicitly"
+            )
+        for key, value in identity.items():
             first = seen[key].setdefault(value.casefold(), index)
             if first != index:
                 key_loc: Loc = ("apps", index, key)
                 problems.append(
-                    f"{_where(path, lines, key_loc, env)}: {_dotted(key_loc)}: duplicate {key}"
+                    f"{_where(path, lines, key_loc, env)}: {dotted(key_loc)}: duplicate {key}"
                     f" {value!r} (also apps[{first}])"
                 )
     return problems
@@ -299,7 +271,7 @@ def _defaults_hint(
 
 
 def _identity(app: Mapping[str, Any]) -> dict[str, str]:
-    host = str(app["host"]).strip()
+    host = naming.canonical_host(str(app["host"]))  # bücher.… and xn--bcher-kva.… are one
     name = app.get("name") if isinstance(app.get("name"), str) else None
     name = name or naming.default_name(host.lower())
     slug = app.get("slug") if isinstance(app.get("slug"), str) else None

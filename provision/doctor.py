@@ -176,6 +176,8 @@ class _Doctor:
 
     def api(self, config: Config, secrets: Secrets) -> None:
         with connect(config, secrets) as client:
+            if client.proxy:  # the token goes through it: say so
+                self.add(ok("proxy", f"requests to Authentik go through {client.proxy}"))
             user = self.attempt("token", client.me)
             if isinstance(user, _Failed):
                 self.skip(_api_checks(config)[1:], "the token was not accepted")

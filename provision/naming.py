@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from urllib.parse import urlsplit
+
+import idna
+import re2
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _SLUG = re.compile(r"^[-a-z0-9_]+$")
 # Authentik refuses these application slugs (transcript 04a).
 RESERVED_SLUGS = frozenset({"authorize", "token", "device", "userinfo", "introspect", "revoke"})
 # Paths no real skip rule should match all of; a line matching every one skips auth entirely.
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # the error is reported with file and line instead
 _PROBE_PATHS = ("/", "/index.html", "/admin", "/login?next=/", "/zz-probe/x.y")
 
 
 def check_host(value: str) -> str:
-    """Return the host as stored (IDNA-encoded), or raise ValueError saying what is wrong."""
+    """Return the host in its one canonical form, or raise ValueError saying what is wrong.
+
+    The canonical form is the A-label (punycode) form of IDNA 2008 with UTS 46 mapping
+    (``bücher.example.com`` and ``xn--bcher-kva.example.com`` are one host; ``straße`` becomes
+    ``xn--strae-oqa``, not ``strasse``). It is what browsers send in ``Host``, so it is what
+    Authentik's ``external_host`` and Traefik's ``Host()`` rules get.
+    """
     host = value.strip()
     if "://" in host or "/" in host:
         raise ValueError(
@@ -24,22 +36,38 @@ def check_host(value: str) -> str:
         raise ValueError(f"{value!r}: wildcard hosts are not supported; declare each host")
     if host != host.lower():
         raise ValueError(f"{value!r} is not a lowercase DNS name")
-    if not host.isascii():
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError as exc:
-            raise ValueError(f"{value!r} is not a valid internationalised host name") from exc
+    if not host.isascii() or any(label.startswith("xn--") for label in host.split(".")):
+        host = _a_labels(value, host)
     labels = host.split(".")
     if len(host) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
         raise ValueError(f"{value!r} is not a lowercase DNS name")
     return host
 
 
+def _a_labels(value: str, host: str) -> str:
+    try:
+        return str(idna.encode(host, uts46=True).decode("ascii"))
+    except (idna.IDNAError, UnicodeError) as exc:
+        raise ValueError(
+            f"{value!r} is not a valid internationalised host name (IDNA 2008: {exc})"
+        ) from None
+
+
+def canonical_host(value: str) -> str:
+    """The canonical form of a host for comparing, or the stripped value if it is invalid."""
+    try:
+        return check_host(value)
+    except ValueError:
+        return value.strip()
+
+
 def default_name(host: str) -> str:
-    """``sonarr.home.example.com`` -> ``Sonarr``."""
+    """``sonarr.home.example.com`` -> ``Sonarr``; ``xn--bcher-kva.example`` -> ``Bücher``."""
     first = host.split(".", 1)[0]
     if first.startswith("xn--"):
-        first = first.encode("ascii").decode("idna")
+        # An invalid A-label is refused by check_host; keep the name derivable meanwhile.
+        with contextlib.suppress(idna.IDNAError, UnicodeError):
+            first = idna.decode(first)
     return first.replace("-", " ").title()
 
 
@@ -69,15 +97,17 @@ def is_url(value: str, schemes: tuple[str, ...] = ("http", "https")) -> bool:
 
 
 def check_skip_path_regex(value: str) -> str:
-    """Each non-empty line must compile and must not match every path."""
+    """Each non-empty line must compile in RE2 syntax (the outpost is Go, whose regexp is RE2:
+    no lookaround, no backreferences, ``\\z`` for the end) and must not match every path."""
     problems = []
     for number, line in enumerate(value.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            pattern = re.compile(line)
-        except re.error as exc:
-            problems.append(f"line {number} {line!r} is not a valid regex ({exc})")
+            pattern = re2.compile(line, options=_RE2_OPTIONS)
+        except re2.error as exc:
+            reason = exc.args[0].decode("utf-8", "replace") if exc.args else "invalid"
+            problems.append(f"line {number} {line!r} is not a valid RE2 (Go) regex ({reason})")
             continue
         if all(pattern.search(path) for path in _PROBE_PATHS):
             problems.append(

@@ -26,6 +26,7 @@ MIN_SECRET_KEY_LENGTH = 50
 Runner = Callable[..., "subprocess.CompletedProcess[bytes]"]
 _CREDENTIAL_NAMES = ("authentik-token", "AUTHENTIK_TOKEN")
 _AGE_KEY_CREDENTIAL = "sops-age-key"
+_SECRET_VARIABLES = ("AUTHENTIK_TOKEN", "AUTHENTIK_SECRET_KEY")
 _TOKEN = re.compile(r"[\x21-\x7e]+")
 
 
@@ -120,7 +121,7 @@ def decrypt(
             argv,
             capture_output=True,
             timeout=settings.sops_timeout,
-            env=_sops_env(environ),
+            env=sops_environment(environ, settings),
             check=False,
         )
     except subprocess.TimeoutExpired:
@@ -138,8 +139,10 @@ def decrypt(
     return _flatten(document, path, {settings.token_key, settings.secret_key_key})
 
 
-def _sops_env(environ: Mapping[str, str]) -> dict[str, str]:
-    env = dict(environ)
+def sops_environment(environ: Mapping[str, str], settings: SecretsSettings) -> dict[str, str]:
+    """sops's environment: ours without the tool's own secrets (the token may be in it)."""
+    secret_names = {settings.token_key, settings.secret_key_key, *_SECRET_VARIABLES}
+    env = {k: v for k, v in environ.items() if k not in secret_names}
     env["SOPS_DISABLE_VERSION_CHECK"] = "1"
     credentials = environ.get("CREDENTIALS_DIRECTORY")
     if credentials and "SOPS_AGE_KEY_FILE" not in env:

@@ -60,8 +60,14 @@ class AuthentikSettings(_Section):
     concurrency: int = Field(default=8, ge=1, le=32)  # parallel independent writes; 1 = serial
     retries: int = Field(default=5, ge=1, le=20)  # attempts per request on transient failures
     retry_budget: float = Field(default=60.0, gt=0)  # seconds one request may spend retrying
+    proxy: str | None = None  # None: the environment's, never for loopback (authentik/proxies)
 
     _url = field_validator("url")(check_url)
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_url(value)
 
     @field_validator("ca_bundle")
     @classmethod

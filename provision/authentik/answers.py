@@ -23,6 +23,9 @@ from provision.errors import (
 
 JSONObject = dict[str, Any]
 MAX_PAGES = 1000  # a million objects of one kind: beyond this the paging is broken
+NO_SUCH_PATH = (
+    "not found (wrong URL or path? authentik.url is the server's base address, without /api/v3)"
+)
 AUTH_MESSAGES = {
     "Authentication credentials were not provided.": "no token provided",
     "Token invalid/expired": "token rejected: Token invalid/expired",
@@ -57,9 +60,7 @@ def error_for(method: str, path: str, response: requests.Response) -> AuthentikE
         message = AUTH_MESSAGES.get(detail or "", f"access denied: {detail or 'no reason given'}")
         return AuthError(message, **where)
     if status == 404:
-        return NotFound(
-            f"not found: {detail}" if detail else "not found (wrong URL or path?)", **where
-        )
+        return NotFound(f"not found: {detail}" if detail else NO_SUCH_PATH, **where)
     if status == 400:
         return APIRejected(field_errors(body), **where)
     if status in (405, 415):

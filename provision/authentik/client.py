@@ -15,6 +15,7 @@ from urllib.parse import quote
 import requests
 from pydantic import SecretStr
 
+from provision.authentik.proxies import proxy_in_use
 from provision.authentik.transport import JSONObject, RetryPolicy, Transport
 from provision.errors import APIRejected
 from provision.versions import TRANSACTIONAL_APPLICATIONS, VersionProfile, profile_for
@@ -45,6 +46,8 @@ class AuthentikClient:
         session: a ``requests.Session`` to use from every thread (default: one per thread).
         retry: the retry budget of one call.
         sleep: how to wait between retries (injectable for tests).
+        proxy: an HTTP(S) proxy for every request; ``None``: the environment's, but never
+            for a loopback address (see ``provision.authentik.proxies``).
     """
 
     def __init__(
@@ -57,7 +60,9 @@ class AuthentikClient:
         session: requests.Session | None = None,
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen, so sharing it is safe
         sleep: Callable[[float], None] = time.sleep,
+        proxy: str | None = None,
     ) -> None:
+        self._proxy = proxy
         self._transport = Transport(
             base_url,
             token,
@@ -66,6 +71,7 @@ class AuthentikClient:
             session=session,
             retry=retry,
             sleep=sleep,
+            proxy=proxy,
         )
         self._profile: VersionProfile | None = None
 
@@ -81,6 +87,11 @@ class AuthentikClient:
     @property
     def base_url(self) -> str:
         return self._transport.base_url
+
+    @property
+    def proxy(self) -> str | None:
+        """The proxy requests go through (credentials hidden), or ``None`` for direct."""
+        return proxy_in_use(self.base_url, self._proxy)
 
     @property
     def request_count(self) -> int:

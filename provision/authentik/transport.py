@@ -25,6 +25,7 @@ from pydantic import SecretStr
 from provision import __version__
 from provision.authentik.answers import error_for, json_body
 from provision.authentik.paging import read_all_pages
+from provision.authentik.proxies import proxies_for
 from provision.errors import AuthentikError, TransientAPIError, WrongServerError
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class Transport:
         session: requests.Session | None,
         retry: RetryPolicy,
         sleep: Callable[[float], None],
+        proxy: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
@@ -92,6 +94,7 @@ class Transport:
             "timeout": timeout,
             "verify": verify,
             "allow_redirects": False,
+            "proxies": proxies_for(self.base_url, proxy),
         }
         self._shared_session = session
         self._retry = retry

@@ -126,6 +126,8 @@ let
       pydantic-settings = fakeDerivation "pydantic-settings";
       tenacity = fakeDerivation "tenacity";
       pyyaml = fakeDerivation "pyyaml";
+      idna = fakeDerivation "idna";
+      google-re2 = fakeDerivation "google-re2";
     };
     sops = fakeDerivation "sops";
     callPackage =

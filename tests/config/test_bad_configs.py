@@ -127,3 +127,40 @@ def test_bad_access_rule_from_the_environment_names_the_variable(tmp_path: Path,
     assert caught.value.exit_code == EX_CONFIG
     assert where in str(caught.value)
     assert what in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("PROVISION_APPS", "[", "environment PROVISION_APPS: not valid JSON"),
+        (
+            "PROVISION_TRAEFIK__ENTRYPOINTS",
+            "[web",
+            "environment PROVISION_TRAEFIK__ENTRYPOINTS: not valid JSON",
+        ),
+        ("PROVISION_FOO", "1", "environment PROVISION_FOO: unknown section 'foo'"),
+        (
+            "PROVISION_AUTHENTIK_URL",
+            "http://x",
+            "PROVISION_AUTHENTIK_URL: unknown section 'authentik_url' (known: authentik,",
+        ),
+        ("PROVISION_OWNER__NAME", "x", "PROVISION_OWNER__NAME: owner is a single value"),
+        ("PROVISION_AUTHENTIK__NOPE", "1", "PROVISION_AUTHENTIK__NOPE: authentik.nope: unknown"),
+    ],
+)
+def test_environment_problems_name_the_variable(
+    variable: str, value: str, message: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "provision.yaml"
+    config.write_text("owner: me\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config, environ={variable: value, "PROVISION_CONFIG": str(config)})
+    assert message in str(caught.value)
+    assert caught.value.exit_code == EX_CONFIG
+
+
+def test_provision_config_and_other_variables_are_not_sections(tmp_path: Path) -> None:
+    config = tmp_path / "provision.yaml"
+    config.write_text("owner: me\n")
+    environ = {"PROVISION_CONFIG": str(config), "PROVISIONER": "x", "PROVISION_OWNER": "env"}
+    assert load_config(config, environ=environ).settings.owner == "env"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from provision.config import find_config, load_config
+from provision.errors import ConfigError
 from provision.model import EVERY_USER, Access
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "provision.yaml"
@@ -55,6 +58,23 @@ def test_idna_host_is_stored_as_punycode(tmp_path: Path) -> None:
     assert app.name == "Bücher"
 
 
+@pytest.mark.parametrize(
+    ("given", "stored", "name"),
+    [
+        ("straße.example.com", "xn--strae-oqa.example.com", "Straße"),  # IDNA 2008, not strasse
+        ("xn--bcher-kva.example.com", "xn--bcher-kva.example.com", "Bücher"),
+        ("\uff42ücher.example.com", "xn--bcher-kva.example.com", "Bücher"),  # UTS 46 width mapping
+        ("münchen.xn--bcher-kva.example", "xn--mnchen-3ya.xn--bcher-kva.example", "München"),
+    ],
+)
+def test_hosts_have_one_canonical_a_label_form(
+    given: str, stored: str, name: str, tmp_path: Path
+) -> None:
+    path = _write(tmp_path, f"apps:\n  - host: {given}\n    any_user: true\n")
+    app = load_config(path, environ={}).desired.apps[0]
+    assert (app.host, app.name, app.external_host) == (stored, name, f"https://{stored}")
+
+
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
     path = _write(
         tmp_path, "authentik:\n  url: http://127.0.0.1:9000\n  timeout: 10\nowner: file\n"
@@ -96,3 +116,26 @@ def test_environment_booleans_are_parsed_before_the_access_rule(tmp_path: Path) 
     for text in ("true", "True", " TRUE "):
         config = load_config(path, environ={"PROVISION_DEFAULTS__ANY_USER": text})
         assert config.desired.apps[0].access == EVERY_USER
+
+
+@pytest.mark.parametrize("regex", ["^/api\\z", "^/api/", "^/(?P<v>v[0-9]+)/health$", "\\.css$"])
+def test_re2_skip_path_regexes_are_accepted(regex: str, tmp_path: Path) -> None:
+    body = f"apps:\n  - host: a.example.com\n    any_user: true\n    skip_path_regex: '{regex}'\n"
+    app = load_config(_write(tmp_path, body), environ={}).desired.apps[0]
+    assert app.skip_path_regex == regex
+
+
+@pytest.mark.parametrize(
+    ("regex", "reason"),
+    [
+        ("^/(?=api)", "invalid perl operator"),  # lookahead: Python has it, Go does not
+        ("^/api\\Z", "invalid escape sequence"),  # Python's end anchor; RE2 spells it \\z
+        (".*", "matches every path"),
+    ],
+)
+def test_skip_path_regexes_follow_the_outposts_go_syntax(
+    regex: str, reason: str, tmp_path: Path
+) -> None:
+    body = f"apps:\n  - host: a.example.com\n    any_user: true\n    skip_path_regex: '{regex}'\n"
+    with pytest.raises(ConfigError, match=reason):
+        load_config(_write(tmp_path, body), environ={})

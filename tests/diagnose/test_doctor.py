@@ -8,6 +8,7 @@ from provision.testing.fake_authentik import FakeAuthentik
 from tests.conftest import Encrypt
 from tests.diagnose.conftest import Cli, Result
 from tests.support import free_port
+from tests.support.scripted import json_answer, scripted_server
 
 INVALIDATION = "default-provider-invalidation-flow"
 
@@ -193,3 +194,16 @@ def test_apps_open_to_every_user_are_listed_as_facts(cli: Cli) -> None:
     text = cli("doctor").out
     assert "info  access jellyfin: open to every authenticated user" in text
     assert ", 1 info, " in text.splitlines()[-1]
+
+
+def test_doctor_names_the_proxy_the_token_goes_through(cli: Cli) -> None:
+    with scripted_server(lambda path, query: json_answer({"detail": "x"}, 502)) as (proxy, seen):
+        cli.config(authentik={"proxy": proxy, "retries": 1})
+        result = cli("doctor")
+    assert f"requests to Authentik go through {proxy}" in result.out
+    assert seen  # the API checks really went through it
+
+
+def test_doctor_shows_no_proxy_line_when_direct(cli: Cli) -> None:
+    cli.config()
+    assert "go through" not in cli("doctor").out

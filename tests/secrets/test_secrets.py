@@ -172,3 +172,26 @@ def test_the_shipped_example_encrypts_and_loads(
     secrets = load_secrets(_settings(path), sops_environ)
     assert secrets.token.get_secret_value() == "replace-with-your-api-token"
     assert secrets.secret_key is not None
+
+
+def test_sops_never_sees_the_tools_secrets(
+    encrypt: Encrypt, sops_environ: dict[str, str], sops_bin: str, tmp_path: Path
+) -> None:
+    """A wrapper around the real sops records the environment it was started with."""
+    dump = tmp_path / "sops-env.txt"
+    wrapper = tmp_path / "sops-wrapper"
+    wrapper.write_text(f'#!/bin/sh\nenv > "{dump}"\nexec "{sops_bin}" "$@"\n')
+    wrapper.chmod(0o700)
+    path = encrypt({"AUTHENTIK_SECRET_KEY": SECRET_KEY})
+    environ = sops_environ | {
+        "AUTHENTIK_TOKEN": TOKEN,
+        "MY_TOKEN": "custom-" + TOKEN,
+        "AUTHENTIK_SECRET_KEY": "env-" + SECRET_KEY,
+    }
+    settings = _settings(path, sops_binary=str(wrapper), token_key="MY_TOKEN")
+    secrets = load_secrets(settings, environ)
+    assert secrets.token.get_secret_value() == "custom-" + TOKEN
+    seen = dump.read_text()
+    assert TOKEN not in seen and SECRET_KEY not in seen
+    assert f"SOPS_AGE_KEY_FILE={sops_environ['SOPS_AGE_KEY_FILE']}" in seen  # the rest is kept
+    assert "SOPS_DISABLE_VERSION_CHECK=1" in seen
