@@ -7,6 +7,7 @@ converges; no duplicate provider or application; the unowned provider stays on t
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +23,20 @@ from tests.reliability.conftest import (
     write_config,
 )
 
+# Every endpoint a first sync touches (a test below checks the list against a clean run).
 ENDPOINTS = [
+    ("GET", r"^/api/v3/admin/version/$", "/api/v3/admin/version/"),
     ("GET", r"^/api/v3/outposts/instances/$", "/api/v3/outposts/instances/"),
     ("GET", r"^/api/v3/core/applications/$", "/api/v3/core/applications/"),
     ("GET", r"^/api/v3/policies/bindings/$", "/api/v3/policies/bindings/"),
     ("GET", r"^/api/v3/providers/proxy/$", "/api/v3/providers/proxy/"),
     ("GET", r"^/api/v3/flows/instances/$", "/api/v3/flows/instances/"),
     ("GET", r"^/api/v3/core/groups/$", "/api/v3/core/groups/"),
-    ("POST", r"^/api/v3/providers/proxy/$", "/api/v3/providers/proxy/"),
-    ("POST", r"^/api/v3/core/applications/$", "/api/v3/core/applications/"),
-    ("POST", r"^/api/v3/policies/bindings/$", "/api/v3/policies/bindings/"),
+    (
+        "PUT",
+        r"^/api/v3/core/transactional/applications/$",
+        "/api/v3/core/transactional/applications/",
+    ),
     ("GET", r"^/api/v3/outposts/instances/[0-9a-f-]+/$", "/api/v3/outposts/instances/"),
     ("PATCH", r"^/api/v3/outposts/instances/[0-9a-f-]+/$", "/api/v3/outposts/instances/"),
 ]
@@ -97,3 +102,21 @@ def test_fault(
         assert_converged_state(fake, APPS, unrelated)
     output = capsys.readouterr()
     assert TOKEN not in output.out + output.err + caplog.text
+
+
+def test_the_matrix_covers_every_endpoint_of_a_first_sync(tmp_path: Path) -> None:
+    with FakeAuthentik(token=TOKEN) as fake:
+        fake.state.add_group("media")
+        seed_unrelated(fake)
+        fake.clear_log()
+        config = write_config(tmp_path / "provision.yaml", fake, APPS)
+        assert main(["--config", str(config), "sync"], environ(tmp_path)) == 0
+        used = {(r.method, r.path) for r in fake.requests if r.path.startswith("/api/")}
+    covered = {
+        (method, path)
+        for method, path in used
+        if any(m == method and re.match(p, path) for m, p, _ in ENDPOINTS)
+    }
+    assert covered == used
+    for method, pattern, _ in ENDPOINTS:  # and no fault waits on a request that never comes
+        assert any(m == method and re.match(pattern, p) for m, p in used), (method, pattern)
