@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -198,12 +199,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error (64)
         return exc.code if isinstance(exc.code, int) else 0
-    args.environ = environ
     from provision.logs import setup_logging
 
     setup_logging(args.log_format, verbose=args.verbose, quiet=args.quiet)
     try:
-        return _dispatch(args)
+        return _dispatch(args, os.environ if environ is None else environ)
     except ProvisionError as exc:
         log.error("%s", exc)
         return exc.exit_code
@@ -215,19 +215,43 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return EX_SOFTWARE
 
 
-def _dispatch(args: argparse.Namespace) -> int:
+def _dispatch(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if args.command == "demo":
         from provision.demo import run_demo
 
-        return run_demo()
+        return run_demo(main)
     from provision import commands
 
-    handler = {
+    handlers: dict[str, Callable[[Any, Mapping[str, str]], int]] = {
         "sync": commands.sync,
         "plan": commands.plan,
         "validate": commands.validate,
         "render": commands.render,
         "doctor": commands.doctor,
         "verify": commands.verify,
-    }[args.command]
-    return handler(args)
+    }
+    return handlers[args.command](command_options(args), environ)
+
+
+def command_options(args: argparse.Namespace) -> object:
+    """The parsed arguments as the command's plain options: no Namespace goes further."""
+    from provision import options as o
+
+    config, command = args.config, args.command
+    if command in ("plan", "sync"):
+        planned = {"config": config, "prune": args.prune, "adopt": args.adopt}
+        if command == "plan":
+            return o.PlanOptions(
+                **planned, output=args.output, detailed_exitcode=args.detailed_exitcode
+            )
+        return o.SyncOptions(
+            **planned, output=args.output, force=args.force, wait=args.wait, verify=args.verify
+        )
+    if command == "render":
+        fmt = getattr(args, "format", "yaml")  # only traefik has --format
+        return o.RenderOptions(args.what, config=config, format=fmt, output=args.output)
+    if command == "doctor":
+        return o.DoctorOptions(config=config, output=args.output)
+    if command == "verify":
+        return o.VerifyOptions(config, through=args.through, access=args.access, output=args.output)
+    return o.ValidateOptions(config=config)

@@ -6,7 +6,6 @@ as skipped rather than attempted. The exit code comes from the worst failure (DE
 
 from __future__ import annotations
 
-import argparse
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, TypeVar
@@ -38,9 +37,10 @@ from provision.checks import (
     config_failed,
     flow_slugs,
 )
-from provision.commands import connect, load, load_secrets, out
 from provision.errors import EX_CONFIG, AuthError, ConfigError, ProvisionError, TransientAPIError
+from provision.loading import connect, load, load_secrets
 from provision.model import EmbeddedOutpost, parse_application, parse_outpost, parse_proxy_provider
+from provision.output import out
 from provision.probe import PING_PATH, Probe
 from provision.verify import HostResult, ask_host
 
@@ -69,20 +69,25 @@ _EVERYTHING_ELSE = (
 _OUTPOST_DETAILS = ("outpost authentik_host", "outpost health")
 
 
-def run_doctor(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    """Run every check, print the checklist (``args.output``: text or json), return the exit code.
+def run_doctor(config_path: str | None, environ: Mapping[str, str], *, output: str = "text") -> int:
+    """Run every check, print the checklist (``output``: text or json), return the exit code.
 
-    ``environ`` is the environment the command runs in; config and secrets read it through
-    ``args`` (``provision.commands.load``), so it is not consulted again here.
+    ``config_path`` is ``--config`` (None: found as every command finds it); ``environ`` is
+    the environment config and secrets are read from.
     """
-    checks = diagnose(args)
-    out(doctor_report(checks, args.output))
+    checks = diagnose(config_path, environ)
+    out(doctor_report(checks, output))
     return doctor_exit_code(checks)
 
 
-def diagnose(args: argparse.Namespace, *, session: requests.Session | None = None) -> list[Check]:
+def diagnose(
+    config_path: str | None,
+    environ: Mapping[str, str],
+    *,
+    session: requests.Session | None = None,
+) -> list[Check]:
     """All checks, in order; ``session`` carries the anonymous requests (a new one if None)."""
-    doctor = _Doctor(args, session)
+    doctor = _Doctor(config_path, environ, session)
     doctor.run()
     return doctor.checks
 
@@ -95,8 +100,14 @@ _FAILED = _Failed()
 
 
 class _Doctor:
-    def __init__(self, args: argparse.Namespace, session: requests.Session | None) -> None:
-        self.args = args
+    def __init__(
+        self,
+        config_path: str | None,
+        environ: Mapping[str, str],
+        session: requests.Session | None,
+    ) -> None:
+        self.config_path = config_path
+        self.environ = environ
         self.session = session
         self.checks: list[Check] = []
 
@@ -137,7 +148,7 @@ class _Doctor:
 
     def config(self) -> Config | None:
         try:
-            config = load(self.args)
+            config = load(self.config_path, self.environ)
         except ConfigError as exc:
             self.add(config_failed("; ".join(exc.problems)))
             return None
@@ -150,7 +161,7 @@ class _Doctor:
 
     def secrets(self, config: Config) -> Secrets | None:
         try:
-            secrets = load_secrets(self.args, config)
+            secrets = load_secrets(config, self.environ)
         except ConfigError as exc:
             reason = "; ".join(exc.problems)
             self.add(
