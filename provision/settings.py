@@ -163,12 +163,12 @@ class AppSettings(_Section):
     @field_validator("host", mode="before")
     @classmethod
     def _host(cls, value: Any) -> Any:
-        return naming.check_host(value) if isinstance(value, str) else value
+        return naming.validate_host_name(value) if isinstance(value, str) else value
 
     @field_validator("slug")
     @classmethod
     def _slug(cls, value: str | None) -> str | None:
-        return None if value is None else naming.check_slug(value)
+        return None if value is None else naming.validate_slug(value)
 
     @field_validator("launch_url", "backend")
     @classmethod
@@ -178,7 +178,7 @@ class AppSettings(_Section):
     @field_validator("skip_path_regex")
     @classmethod
     def _skip(cls, value: str) -> str:
-        return naming.check_skip_path_regex(value)
+        return naming.validate_skip_path_regex(value)
 
     _any_user = field_validator("any_user", mode="before")(check_bool)
 
