@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import requests
+
     from provision.authentik import AuthentikClient
     from provision.config import Config
     from provision.secrets import Secrets
@@ -37,5 +39,22 @@ def connect(config: Config, secrets: Secrets) -> AuthentikClient:
         timeout=auth.timeout,
         ca_bundle=str(auth.ca_bundle) if auth.ca_bundle else None,
         retry=RetryPolicy.within(auth.retries, auth.retry_budget),
+        proxy=auth.proxy,
+    )
+
+
+def anonymous_client(config: Config, session: requests.Session | None = None) -> AuthentikClient:
+    """A client without a token, for the anonymous requests of doctor and verify: the same
+    timeout, TLS verification and proxy rules as ``connect``; one attempt per request."""
+    from provision.authentik import AuthentikClient, RetryPolicy
+
+    auth = config.settings.authentik
+    return AuthentikClient(
+        auth.url,
+        None,
+        timeout=auth.timeout,
+        ca_bundle=str(auth.ca_bundle) if auth.ca_bundle else None,
+        session=session,
+        retry=RetryPolicy(attempts=1),
         proxy=auth.proxy,
     )

@@ -23,6 +23,7 @@ import urllib3
 from pydantic import SecretStr
 
 from provision import __version__
+from provision.authentik.anonymous import Answer, answer_from, no_answer
 from provision.authentik.answers import error_for, json_body
 from provision.authentik.paging import read_all_pages
 from provision.authentik.proxies import proxies_for
@@ -89,6 +90,7 @@ class Transport:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self._timeout = timeout
+        self._proxy = proxy
         # No redirects: following one could carry the token to another place.
         self._options: dict[str, Any] = {
             "timeout": timeout,
@@ -166,7 +168,26 @@ class Transport:
         log.debug("%s %s -> %s", method, path, response.status_code)
         return response
 
-    def probe(self, path: str) -> bool:
+    def ask_anonymously(self, url: str, headers: Mapping[str, str] | None = None) -> Answer:
+        """GET the absolute ``url`` once, never with the token: its status, redirect target and
+        the start of its body, or why nothing answered. Nothing is raised or retried.
+
+        TLS verification and the proxy rules are the API's (``proxies_for`` applied to ``url``).
+        """
+        with self._lock:
+            self._count += 1
+        sent = {"User-Agent": f"authentik-provision/{__version__}", **(headers or {})}
+        options = {**self._options, "proxies": proxies_for(url, self._proxy)}
+        try:
+            response = self._session().get(url, headers=sent, **options)
+        except requests.RequestException as exc:
+            answer = no_answer(url, exc, self._timeout)
+            log.debug("GET %s: %s (%s)", url, answer.failure, answer.reason)
+            return answer
+        log.debug("GET %s -> %s", url, response.status_code)
+        return answer_from(url, response)
+
+    def health_answers(self, path: str) -> bool:
         """Whether an anonymous GET of ``path`` answers 200. Raises only ``WrongServerError``
         (TLS verification failed), which no amount of waiting heals."""
         try:

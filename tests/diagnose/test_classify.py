@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from provision.probe import Answer
+from provision.authentik.anonymous import Answer
 from provision.verify import (
     HostResult,
     classify_outpost,
