@@ -89,8 +89,8 @@ def seconds(text: str) -> float:
     """A finite number of seconds, 0 or more (``--wait``)."""
     try:
         value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from exc
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be a finite number of seconds, >= 0")
     return value
@@ -101,8 +101,8 @@ def http_url(text: str) -> str:
     parts = urlsplit(text)
     try:
         _ = parts.port
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} has an invalid port") from None
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} has an invalid port") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// URL")
     return text

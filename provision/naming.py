@@ -50,7 +50,7 @@ def _a_labels(value: str, host: str) -> str:
     except (idna.IDNAError, UnicodeError) as exc:
         raise ValueError(
             f"{value!r} is not a valid internationalised host name (IDNA 2008: {exc})"
-        ) from None
+        ) from exc
 
 
 def canonical_host(value: str) -> str:
