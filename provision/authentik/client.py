@@ -17,7 +17,8 @@ from pydantic import SecretStr
 
 from provision.authentik.anonymous import Answer
 from provision.authentik.proxies import proxy_in_use
-from provision.authentik.transport import JSONObject, RetryPolicy, Transport
+from provision.authentik.retries import RetryPolicy
+from provision.authentik.transport import JSONObject, Transport
 from provision.errors import APIRejected
 from provision.terms import HEALTH_LIVE_PATH, HEALTH_READY_PATH
 from provision.versions import TRANSACTIONAL_APPLICATIONS, VersionProfile, profile_for
