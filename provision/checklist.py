@@ -9,6 +9,7 @@ from typing import Any
 
 from provision.errors import EX_CONFIG, EX_DATAERR, EX_NOPERM, EX_TEMPFAIL
 from provision.findings import CheckStatus
+from provision.options import Output
 
 # A broken config or token hides everything after it, and an unreachable server makes later
 # findings unreliable, so those decide the exit code before a data problem does.
@@ -64,10 +65,10 @@ def doctor_exit_code(checks: Sequence[Check]) -> int:
     return next((code for code in EXIT_PRIORITY if code in codes), max(codes))
 
 
-def doctor_report(checks: Sequence[Check], output: str = "text") -> str:
+def doctor_report(checks: Sequence[Check], output: Output = Output.TEXT) -> str:
     """The checklist as lines and a summary, or as JSON (``output="json"``)."""
     counts = {status: sum(c.status == status for c in checks) for status in CheckStatus}
-    if output == "json":
+    if output == Output.JSON:
         document = {
             "checks": [c.as_json() for c in checks],
             "summary": counts,

@@ -18,9 +18,11 @@ from urllib.parse import urlsplit
 
 from provision import __version__
 from provision.errors import EX_SOFTWARE, EX_USAGE, ProvisionError
+from provision.options import Output
 
 log = logging.getLogger("provision")
 OUTPUT_HELP = "write here instead of stdout (the directory must exist)"
+OUTPUTS = [output.value for output in Output]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -153,7 +155,7 @@ def _plan_options(parser: argparse.ArgumentParser) -> None:
         "--prune", action="store_true", help="delete owned objects no longer declared"
     )
     parser.add_argument("--adopt", action="store_true", help="take over unowned objects in the way")
-    parser.add_argument("--output", choices=("text", "json"), default="text")
+    parser.add_argument("--output", choices=OUTPUTS, default="text")
 
 
 def _add_render(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
@@ -174,7 +176,7 @@ def _add_render(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
 
 def _add_doctor_verify(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
     doctor = sub.add_parser("doctor", help="diagnose the set-up, one line per check")
-    doctor.add_argument("--output", choices=("text", "json"), default="text")
+    doctor.add_argument("--output", choices=OUTPUTS, default="text")
     verify = sub.add_parser(
         "verify", help="prove each host demands a login (--access: and who may enter)"
     )
@@ -190,7 +192,7 @@ def _add_doctor_verify(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
         help="also ask Authentik's policy engine (check_access, read-only) that a member of"
         " each declared group may enter and up to three other users may not",
     )
-    verify.add_argument("--output", choices=("text", "json"), default="text")
+    verify.add_argument("--output", choices=OUTPUTS, default="text")
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
@@ -242,16 +244,22 @@ def command_options(args: argparse.Namespace) -> object:
         planned = {"config": config, "prune": args.prune, "adopt": args.adopt}
         if command == "plan":
             return o.PlanOptions(
-                **planned, output=args.output, detailed_exitcode=args.detailed_exitcode
+                **planned, output=Output(args.output), detailed_exitcode=args.detailed_exitcode
             )
         return o.SyncOptions(
-            **planned, output=args.output, force=args.force, wait=args.wait, verify=args.verify
+            **planned,
+            output=Output(args.output),
+            force=args.force,
+            wait=args.wait,
+            verify=args.verify,
         )
     if command == "render":
         fmt = getattr(args, "format", "yaml")  # only traefik has --format
         return o.RenderOptions(args.what, config=config, format=fmt, output=args.output)
     if command == "doctor":
-        return o.DoctorOptions(config=config, output=args.output)
+        return o.DoctorOptions(config=config, output=Output(args.output))
     if command == "verify":
-        return o.VerifyOptions(config, through=args.through, access=args.access, output=args.output)
+        return o.VerifyOptions(
+            config, through=args.through, access=args.access, output=Output(args.output)
+        )
     return o.ValidateOptions(config=config)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from provision.loading import connect, load, load_secrets
 from provision.options import (
     DoctorOptions,
+    Output,
     PlanOptions,
     RenderOptions,
     SyncOptions,
@@ -44,7 +45,7 @@ def make_plan(options: PlanOptions | SyncOptions, config: Config, client: Authen
 
 
 def _show_plan(
-    output: str,
+    output: Output,
     config: Config,
     plan: Plan,
     extra: Mapping[str, Any] | None = None,
@@ -52,7 +53,7 @@ def _show_plan(
     from provision.report import plan_json, plan_text
 
     apps = config.desired.apps
-    if output == "json":
+    if output == Output.JSON:
         document = {"plan": plan_json(plan, apps), **(extra or {})}
         out(json.dumps(document, indent=2, sort_keys=True))
     else:
@@ -80,7 +81,7 @@ def sync(options: SyncOptions, environ: Mapping[str, str]) -> int:
         wait_until_ready(client, wait, config)
     with run_lock(lock_path(environ)):
         result_plan = make_plan(options, config, client)
-        if options.output == "text":
+        if options.output == Output.TEXT:
             _show_plan(
                 options.output, config, result_plan
             )  # shown before any refusal, so it can be reviewed
@@ -88,10 +89,10 @@ def sync(options: SyncOptions, environ: Mapping[str, str]) -> int:
         result = ApplyResult()
         if not result_plan.empty:
             result = _apply(options.output, result_plan, client, config)
-    if options.output == "text" and not result_plan.empty:
+    if options.output == Output.TEXT and not result_plan.empty:
         out(applied_text(result.applied, result.outpost_providers))
     code, verified = _verify_after_sync(options, config, client)
-    if options.output == "json":
+    if options.output == Output.JSON:
         extra: dict[str, Any] = {"applied": [change_json(c) for c in result.applied]}
         if result.outpost_providers:
             extra["outpost_providers"] = result.outpost_providers
@@ -100,7 +101,7 @@ def sync(options: SyncOptions, environ: Mapping[str, str]) -> int:
     return code
 
 
-def _apply(output: str, result_plan: Plan, client: AuthentikClient, config: Config) -> Any:
+def _apply(output: Output, result_plan: Plan, client: AuthentikClient, config: Config) -> Any:
     """Apply, stopping cleanly on SIGTERM (systemd's stop) or SIGINT: no write is started
     after the signal, and what was applied is reported either way."""
     import signal
@@ -134,9 +135,9 @@ def _apply(output: str, result_plan: Plan, client: AuthentikClient, config: Conf
             signal.signal(sig, handler)
 
 
-def _report_failure(output: str, config: Config, result_plan: Plan, failed: Any) -> None:
+def _report_failure(output: Output, config: Config, result_plan: Plan, failed: Any) -> None:
     """What landed before a failure: on stdout with the plan (the errors go to stderr)."""
-    if output == "json":
+    if output == Output.JSON:
         errors = [str(e) for e in failed.errors] or ["stopped by a signal"]
         _show_plan(output, config, result_plan, {"applied": failed.applied, "errors": errors})
         return
@@ -156,8 +157,8 @@ def _verify_after_sync(
 
     results = verify_hosts(config)
     access = check_apps_access(client, config.desired.apps)
-    if options.output == "text":
-        out(verify_report(results, output="text", access=access))
+    if options.output == Output.TEXT:
+        out(verify_report(results, output=Output.TEXT, access=access))
     document = {"verify": [r.as_json() for r in results], "access": [a.as_json() for a in access]}
     return verify_exit_code(results, access), document
 

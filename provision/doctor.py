@@ -39,6 +39,7 @@ from provision.errors import EX_CONFIG, AuthError, ConfigError, ProvisionError, 
 from provision.findings import CheckStatus, Finding
 from provision.loading import anonymous_client, connect, load, load_secrets
 from provision.model import EmbeddedOutpost, parse_application, parse_outpost, parse_proxy_provider
+from provision.options import Output
 from provision.output import out
 from provision.terms import HEALTH_LIVE_PATH, HEALTH_READY_PATH
 from provision.verify import HostResult, ask_host
@@ -70,7 +71,9 @@ _EVERYTHING_ELSE = (
 _OUTPOST_DETAILS = ("outpost authentik_host", "outpost health")
 
 
-def run_doctor(config_path: str | None, environ: Mapping[str, str], *, output: str = "text") -> int:
+def run_doctor(
+    config_path: str | None, environ: Mapping[str, str], *, output: Output = Output.TEXT
+) -> int:
     """Run every check, print the checklist (``output``: text or json), return the exit code.
 
     ``config_path`` is ``--config`` (None: found as every command finds it); ``environ`` is

@@ -7,6 +7,14 @@ Only ``provision.cli`` knows about argparse; the commands, the doctor and the de
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Output(StrEnum):
+    """``--output``: lines for people, or one JSON document for programs."""
+
+    TEXT = "text"
+    JSON = "json"
 
 
 @dataclass(frozen=True)
@@ -16,7 +24,7 @@ class PlanOptions:
     config: str | None = None  # --config; None: $PROVISION_CONFIG or the default paths
     prune: bool = False
     adopt: bool = False
-    output: str = "text"
+    output: Output = Output.TEXT
     detailed_exitcode: bool = False
 
 
@@ -27,7 +35,7 @@ class SyncOptions:
     config: str | None = None
     prune: bool = False
     adopt: bool = False
-    output: str = "text"
+    output: Output = Output.TEXT
     force: bool = False
     wait: float | None = None  # None: authentik.wait
     verify: bool = False
@@ -51,7 +59,7 @@ class RenderOptions:
 @dataclass(frozen=True)
 class DoctorOptions:
     config: str | None = None
-    output: str = "text"
+    output: Output = Output.TEXT
 
 
 @dataclass(frozen=True)
@@ -59,4 +67,4 @@ class VerifyOptions:
     config: str | None = None
     through: str | None = None
     access: bool = False
-    output: str = "text"
+    output: Output = Output.TEXT

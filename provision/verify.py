@@ -19,6 +19,7 @@ from provision.asking import AsksAnonymously, ask_outpost, ask_through_proxy
 from provision.authentik.anonymous import Answer
 from provision.errors import EX_DATAERR, EX_TEMPFAIL
 from provision.findings import TRANSIENT, CheckStatus, Finding, Via
+from provision.options import Output
 from provision.terms import START_PATH
 
 if TYPE_CHECKING:
@@ -225,13 +226,13 @@ def verify_exit_code(results: Sequence[HostResult], access: Sequence[AppAccess] 
 
 def verify_report(
     results: Sequence[HostResult],
-    output: str = "text",
+    output: Output = Output.TEXT,
     access: Sequence[AppAccess] | None = None,
 ) -> str:
     """One line per host and a summary, then the access findings (``--access``), or the same
     as JSON (``output="json"``)."""
     protected = sum(r.ok for r in results)
-    if output == "json":
+    if output == Output.JSON:
         document: dict[str, Any] = {
             "hosts": [r.as_json() for r in results],
             "protected": protected,
