@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from provision.errors import EX_DATAERR
+from provision.findings import CheckStatus
 from provision.model import Access, DesiredApp
 
 OUTSIDERS = 3  # active users outside every declared group asked per app
@@ -165,13 +166,13 @@ class AppAccess:
     def ok(self) -> bool:
         return not self.problems and all(o.ok for o in self.outcomes)
 
-    def findings(self) -> list[tuple[str, str]]:
+    def findings(self) -> list[tuple[CheckStatus, str]]:
         """(status, text) lines: ``ok``, ``warn`` or ``FAIL``."""
-        lines = [("FAIL", p) for p in self.problems]
+        lines = [(CheckStatus.FAIL, p) for p in self.problems]
         if self.access.any_user and not self.problems:
             users = f"{self.active_users} active user{'s' if self.active_users != 1 else ''}"
-            lines.append(("ok", f"{self.access.label} ({users})"))
-        lines += [("warn", w) for w in self.warnings]
+            lines.append((CheckStatus.OK, f"{self.access.label} ({users})"))
+        lines += [(CheckStatus.WARN, w) for w in self.warnings]
         lines += [_finding(self, o) for o in self.outcomes]
         return lines
 
@@ -213,21 +214,21 @@ def judge(
     )
 
 
-def _finding(result: AppAccess, outcome: Outcome) -> tuple[str, str]:
+def _finding(result: AppAccess, outcome: Outcome) -> tuple[CheckStatus, str]:
     user, why, rule = outcome.trial.user.username, outcome.trial.why, result.access.label
     if outcome.ok:
         verb = "may enter" if outcome.passing else "is refused"
-        return "ok", f"{user} {verb} ({why})"
+        return CheckStatus.OK, f"{user} {verb} ({why})"
     if outcome.trial.should_pass:
-        return "FAIL", f"keeps out {user}, {why} (rule: {rule}) — fix: {_SYNC}"
+        return CheckStatus.FAIL, f"keeps out {user}, {why} (rule: {rule}) — fix: {_SYNC}"
     if result.open_to_all:
         return (
-            "FAIL",
+            CheckStatus.FAIL,
             f"open to every user: it has no bindings, so {user} ({why}) was let in"
             f" (rule: {rule}) — fix: {_SYNC}",
         )
     return (
-        "FAIL",
+        CheckStatus.FAIL,
         f"lets in {user}, {why} (rule: {rule}) — fix: remove the bindings or policies that"
         f" admit them in Authentik, then {_SYNC}",
     )

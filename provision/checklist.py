@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from provision.errors import EX_CONFIG, EX_DATAERR, EX_NOPERM, EX_TEMPFAIL
-
-OK, WARN, FAIL, SKIP, INFO = "ok", "warn", "FAIL", "skip", "info"
+from provision.findings import CheckStatus
+from provision.options import Output
 
 # A broken config or token hides everything after it, and an unreachable server makes later
 # findings unreliable, so those decide the exit code before a data problem does.
@@ -21,7 +21,7 @@ class Check:
     """One line of the doctor's checklist; ``exit_code`` says what a FAIL means (DESIGN §1)."""
 
     name: str
-    status: str
+    status: CheckStatus
     reason: str
     fix: str = ""
     exit_code: int = 0
@@ -37,39 +37,38 @@ class Check:
 
 
 def ok(name: str, reason: str) -> Check:
-    return Check(name, OK, reason)
+    return Check(name, CheckStatus.OK, reason)
 
 
 def info(name: str, reason: str) -> Check:
     """A fact worth knowing that is neither a success nor a failure."""
-    return Check(name, INFO, reason)
+    return Check(name, CheckStatus.INFO, reason)
 
 
 def warn(name: str, reason: str, fix: str = "") -> Check:
-    return Check(name, WARN, reason, fix)
+    return Check(name, CheckStatus.WARN, reason, fix)
 
 
 def fail(name: str, reason: str, fix: str, exit_code: int = EX_DATAERR) -> Check:
-    return Check(name, FAIL, reason, fix, exit_code)
+    return Check(name, CheckStatus.FAIL, reason, fix, exit_code)
 
 
 def skipped(name: str, because: str) -> Check:
-    return Check(name, SKIP, f"skipped: {because}")
+    return Check(name, CheckStatus.SKIP, f"skipped: {because}")
 
 
 def doctor_exit_code(checks: Sequence[Check]) -> int:
     """0 without a FAIL; else the first of 78, 77, 75, 65 among the failures' codes."""
-    codes = {c.exit_code for c in checks if c.status == FAIL}
+    codes = {c.exit_code for c in checks if c.status == CheckStatus.FAIL}
     if not codes:
         return 0
     return next((code for code in EXIT_PRIORITY if code in codes), max(codes))
 
 
-def doctor_report(checks: Sequence[Check], output: str = "text") -> str:
+def doctor_report(checks: Sequence[Check], output: Output = Output.TEXT) -> str:
     """The checklist as lines and a summary, or as JSON (``output="json"``)."""
-    statuses = (OK, WARN, FAIL, SKIP, INFO)
-    counts = {status: sum(c.status == status for c in checks) for status in statuses}
-    if output == "json":
+    counts = {status: sum(c.status == status for c in checks) for status in CheckStatus}
+    if output == Output.JSON:
         document = {
             "checks": [c.as_json() for c in checks],
             "summary": counts,
@@ -77,10 +76,10 @@ def doctor_report(checks: Sequence[Check], output: str = "text") -> str:
         }
         return json.dumps(document, indent=2, sort_keys=True)
     lines = [_line(c) for c in checks]
-    facts = f" {counts[INFO]} info," if counts[INFO] else ""
+    n = {status.name: count for status, count in counts.items()}
+    facts = f" {n['INFO']} info," if n["INFO"] else ""
     lines.append(
-        f"doctor: {counts[OK]} ok,{facts} {counts[WARN]} warn, {counts[FAIL]} FAIL,"
-        f" {counts[SKIP]} skipped"
+        f"doctor: {n['OK']} ok,{facts} {n['WARN']} warn, {n['FAIL']} FAIL, {n['SKIP']} skipped"
     )
     return "\n".join(lines)
 
@@ -88,4 +87,5 @@ def doctor_report(checks: Sequence[Check], output: str = "text") -> str:
 def _line(check: Check) -> str:
     reason = " ".join(check.reason.split())  # one line, whatever the message held
     text = f"{check.status:<4}  {check.name}: {reason}"
-    return f"{text} — fix: {check.fix}" if check.fix and check.status in (WARN, FAIL) else text
+    shows_fix = check.fix and check.status in (CheckStatus.WARN, CheckStatus.FAIL)
+    return f"{text} — fix: {check.fix}" if shows_fix else text

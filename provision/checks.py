@@ -11,8 +11,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from provision.authentik.anonymous import Answer
 from provision.checklist import Check, fail, ok, warn
 from provision.errors import EX_CONFIG, EX_TEMPFAIL, UnsupportedVersionError
+from provision.findings import Finding
 from provision.model import (
     Application,
     DesiredApp,
@@ -20,11 +22,10 @@ from provision.model import (
     ProxyProvider,
     normalise_host_url,
 )
-from provision.probe import Answer
 from provision.secrets import MIN_SECRET_KEY_LENGTH, Secrets
+from provision.terms import FORWARD_SINGLE
 from provision.versions import NEWEST_KNOWN, profile_for
 
-FORWARD_SINGLE = "forward_single"
 # Providers need an invalidation flow from this release on (DESIGN §3).
 SYNC = "run `provision sync`"
 
@@ -59,7 +60,7 @@ def check_tls(url: str, ca_bundle: str | None, live: Answer) -> Check:
     """https is verified; plain http is fine on loopback only."""
     name = "TLS"
     parts = urlsplit(url)
-    if live.failure == "tls_failed":
+    if live.failure == Finding.TLS_FAILED:
         return fail(
             name,
             f"the certificate of {parts.netloc} could not be verified",
@@ -200,7 +201,7 @@ def check_outpost_health(instances: Sequence[Mapping[str, Any]]) -> Check:
     return ok(name, seen)
 
 
-def check_host(
+def check_host_bound(
     app: DesiredApp,
     owner: str,
     providers: Mapping[int, ProxyProvider],
@@ -235,7 +236,7 @@ def _provider_problems(
     problems = []
     if provider.mode != FORWARD_SINGLE:
         problems.append(
-            f"provider {provider.name!r} is in mode {provider.mode!r}, not forward_single"
+            f"provider {provider.name!r} is in mode {provider.mode!r}, not {FORWARD_SINGLE}"
         )
     if normalise_host_url(provider.external_host) != normalise_host_url(app.external_host):
         problems.append(

@@ -9,17 +9,20 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from provision import __version__
 from provision.errors import EX_SOFTWARE, EX_USAGE, ProvisionError
+from provision.options import Output
 
 log = logging.getLogger("provision")
 OUTPUT_HELP = "write here instead of stdout (the directory must exist)"
+OUTPUTS = [output.value for output in Output]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -88,8 +91,8 @@ def seconds(text: str) -> float:
     """A finite number of seconds, 0 or more (``--wait``)."""
     try:
         value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from exc
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be a finite number of seconds, >= 0")
     return value
@@ -100,8 +103,8 @@ def http_url(text: str) -> str:
     parts = urlsplit(text)
     try:
         _ = parts.port
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} has an invalid port") from None
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} has an invalid port") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// URL")
     return text
@@ -152,7 +155,7 @@ def _plan_options(parser: argparse.ArgumentParser) -> None:
         "--prune", action="store_true", help="delete owned objects no longer declared"
     )
     parser.add_argument("--adopt", action="store_true", help="take over unowned objects in the way")
-    parser.add_argument("--output", choices=("text", "json"), default="text")
+    parser.add_argument("--output", choices=OUTPUTS, default="text")
 
 
 def _add_render(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
@@ -173,7 +176,7 @@ def _add_render(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
 
 def _add_doctor_verify(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
     doctor = sub.add_parser("doctor", help="diagnose the set-up, one line per check")
-    doctor.add_argument("--output", choices=("text", "json"), default="text")
+    doctor.add_argument("--output", choices=OUTPUTS, default="text")
     verify = sub.add_parser(
         "verify", help="prove each host demands a login (--access: and who may enter)"
     )
@@ -189,7 +192,7 @@ def _add_doctor_verify(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
         help="also ask Authentik's policy engine (check_access, read-only) that a member of"
         " each declared group may enter and up to three other users may not",
     )
-    verify.add_argument("--output", choices=("text", "json"), default="text")
+    verify.add_argument("--output", choices=OUTPUTS, default="text")
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
@@ -198,12 +201,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error (64)
         return exc.code if isinstance(exc.code, int) else 0
-    args.environ = environ
     from provision.logs import setup_logging
 
     setup_logging(args.log_format, verbose=args.verbose, quiet=args.quiet)
     try:
-        return _dispatch(args)
+        return _dispatch(args, os.environ if environ is None else environ)
     except ProvisionError as exc:
         log.error("%s", exc)
         return exc.exit_code
@@ -215,19 +217,49 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return EX_SOFTWARE
 
 
-def _dispatch(args: argparse.Namespace) -> int:
+def _dispatch(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if args.command == "demo":
         from provision.demo import run_demo
 
-        return run_demo()
+        return run_demo(main)
     from provision import commands
 
-    handler = {
+    handlers: dict[str, Callable[[Any, Mapping[str, str]], int]] = {
         "sync": commands.sync,
         "plan": commands.plan,
         "validate": commands.validate,
         "render": commands.render,
         "doctor": commands.doctor,
         "verify": commands.verify,
-    }[args.command]
-    return handler(args)
+    }
+    return handlers[args.command](command_options(args), environ)
+
+
+def command_options(args: argparse.Namespace) -> object:
+    """The parsed arguments as the command's plain options: no Namespace goes further."""
+    from provision import options as o
+
+    config, command = args.config, args.command
+    if command in ("plan", "sync"):
+        planned = {"config": config, "prune": args.prune, "adopt": args.adopt}
+        if command == "plan":
+            return o.PlanOptions(
+                **planned, output=Output(args.output), detailed_exitcode=args.detailed_exitcode
+            )
+        return o.SyncOptions(
+            **planned,
+            output=Output(args.output),
+            force=args.force,
+            wait=args.wait,
+            verify=args.verify,
+        )
+    if command == "render":
+        fmt = getattr(args, "format", "yaml")  # only traefik has --format
+        return o.RenderOptions(args.what, config=config, format=fmt, output=args.output)
+    if command == "doctor":
+        return o.DoctorOptions(config=config, output=Output(args.output))
+    if command == "verify":
+        return o.VerifyOptions(
+            config, through=args.through, access=args.access, output=Output(args.output)
+        )
+    return o.ValidateOptions(config=config)

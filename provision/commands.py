@@ -1,63 +1,35 @@
-"""The commands behind the CLI: each loads what it needs and returns an exit code."""
+"""The commands behind the CLI: each takes its options and the environment, returns an exit code."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from provision.loading import connect, load, load_secrets
+from provision.options import (
+    DoctorOptions,
+    Output,
+    PlanOptions,
+    RenderOptions,
+    SyncOptions,
+    ValidateOptions,
+    VerifyOptions,
+)
+from provision.output import out
 
 if TYPE_CHECKING:
     from provision.authentik import AuthentikClient
     from provision.config import Config
     from provision.plan import Plan
-    from provision.secrets import Secrets
 
 log = logging.getLogger(__name__)
 EX_CHANGES = 2
 
 
-def _environ(args: argparse.Namespace) -> Mapping[str, str]:
-    environ: Mapping[str, str] | None = getattr(args, "environ", None)
-    return os.environ if environ is None else environ
-
-
-def load(args: argparse.Namespace) -> Config:
-    from provision.config import find_config, load_config
-
-    environ = _environ(args)
-    return load_config(find_config(args.config, environ), environ)
-
-
-def load_secrets(args: argparse.Namespace, config: Config) -> Secrets:
-    from provision.secrets import load_secrets as _load_secrets
-
-    return _load_secrets(config.settings.secrets, _environ(args))
-
-
-def connect(config: Config, secrets: Secrets) -> AuthentikClient:
-    from provision.authentik import AuthentikClient, RetryPolicy
-
-    auth = config.settings.authentik
-    return AuthentikClient(
-        auth.url,
-        secrets.token,
-        timeout=auth.timeout,
-        ca_bundle=str(auth.ca_bundle) if auth.ca_bundle else None,
-        retry=RetryPolicy.within(auth.retries, auth.retry_budget),
-        proxy=auth.proxy,
-    )
-
-
-def out(text: str) -> None:
-    """The plan and results go to stdout, so --quiet still shows them."""
-    print(text, flush=True)
-
-
-def make_plan(args: argparse.Namespace, config: Config, client: AuthentikClient) -> Plan:
+def make_plan(options: PlanOptions | SyncOptions, config: Config, client: AuthentikClient) -> Plan:
     from provision.observe import observe
     from provision.planner import plan
 
@@ -69,11 +41,11 @@ def make_plan(args: argparse.Namespace, config: Config, client: AuthentikClient)
         len(actual.applications),
         client.request_count - before,
     )
-    return plan(config.desired, actual, prune=args.prune, adopt=args.adopt)
+    return plan(config.desired, actual, prune=options.prune, adopt=options.adopt)
 
 
 def _show_plan(
-    args: argparse.Namespace,
+    output: Output,
     config: Config,
     plan: Plan,
     extra: Mapping[str, Any] | None = None,
@@ -81,55 +53,55 @@ def _show_plan(
     from provision.report import plan_json, plan_text
 
     apps = config.desired.apps
-    if args.output == "json":
+    if output == Output.JSON:
         document = {"plan": plan_json(plan, apps), **(extra or {})}
         out(json.dumps(document, indent=2, sort_keys=True))
     else:
         out(plan_text(plan, apps, colour=sys.stdout.isatty()))
 
 
-def plan(args: argparse.Namespace) -> int:
-    config = load(args)
-    client = connect(config, load_secrets(args, config))
-    result = make_plan(args, config, client)
-    _show_plan(args, config, result)
-    return EX_CHANGES if args.detailed_exitcode and not result.empty else 0
+def plan(options: PlanOptions, environ: Mapping[str, str]) -> int:
+    config = load(options.config, environ)
+    client = connect(config, load_secrets(config, environ))
+    result = make_plan(options, config, client)
+    _show_plan(options.output, config, result)
+    return EX_CHANGES if options.detailed_exitcode and not result.empty else 0
 
 
-def sync(args: argparse.Namespace) -> int:
+def sync(options: SyncOptions, environ: Mapping[str, str]) -> int:
     from provision.apply import ApplyResult
     from provision.lock import lock_path, run_lock
     from provision.readiness import wait_until_ready
     from provision.report import applied_text, change_json
 
-    config = load(args)
-    client = connect(config, load_secrets(args, config))
-    wait = config.settings.authentik.wait if args.wait is None else args.wait
+    config = load(options.config, environ)
+    client = connect(config, load_secrets(config, environ))
+    wait = config.settings.authentik.wait if options.wait is None else options.wait
     if wait > 0:
         wait_until_ready(client, wait, config)
-    with run_lock(lock_path(_environ(args))):
-        result_plan = make_plan(args, config, client)
-        if args.output == "text":
-            _show_plan(args, config, result_plan)  # shown before any refusal, so it can be reviewed
-        result_plan.raise_if_unsafe(force=args.force)
+    with run_lock(lock_path(environ)):
+        result_plan = make_plan(options, config, client)
+        if options.output == Output.TEXT:
+            _show_plan(
+                options.output, config, result_plan
+            )  # shown before any refusal, so it can be reviewed
+        result_plan.raise_if_unsafe(force=options.force)
         result = ApplyResult()
         if not result_plan.empty:
-            result = _apply(args, result_plan, client, config)
-    if args.output == "text" and not result_plan.empty:
+            result = _apply(options.output, result_plan, client, config)
+    if options.output == Output.TEXT and not result_plan.empty:
         out(applied_text(result.applied, result.outpost_providers))
-    code, verified = _verify_after_sync(args, config, client)
-    if args.output == "json":
+    code, verified = _verify_after_sync(options, config, client)
+    if options.output == Output.JSON:
         extra: dict[str, Any] = {"applied": [change_json(c) for c in result.applied]}
         if result.outpost_providers:
             extra["outpost_providers"] = result.outpost_providers
         extra.update(verified)
-        _show_plan(args, config, result_plan, extra)
+        _show_plan(options.output, config, result_plan, extra)
     return code
 
 
-def _apply(
-    args: argparse.Namespace, result_plan: Plan, client: AuthentikClient, config: Config
-) -> Any:
+def _apply(output: Output, result_plan: Plan, client: AuthentikClient, config: Config) -> Any:
     """Apply, stopping cleanly on SIGTERM (systemd's stop) or SIGINT: no write is started
     after the signal, and what was applied is reported either way."""
     import signal
@@ -156,20 +128,18 @@ def _apply(
             stop_code=lambda: EX_TERMINATED if signal.SIGTERM in received else EX_INTERRUPTED,
         )
     except ApplyFailedError as failed:
-        _report_failure(args, config, result_plan, failed)
+        _report_failure(output, config, result_plan, failed)
         raise
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
-def _report_failure(
-    args: argparse.Namespace, config: Config, result_plan: Plan, failed: Any
-) -> None:
+def _report_failure(output: Output, config: Config, result_plan: Plan, failed: Any) -> None:
     """What landed before a failure: on stdout with the plan (the errors go to stderr)."""
-    if args.output == "json":
+    if output == Output.JSON:
         errors = [str(e) for e in failed.errors] or ["stopped by a signal"]
-        _show_plan(args, config, result_plan, {"applied": failed.applied, "errors": errors})
+        _show_plan(output, config, result_plan, {"applied": failed.applied, "errors": errors})
         return
     lines = [f"Applied {len(failed.applied)} of {failed.planned} before the error:"]
     lines += [f"  {line}" for line in failed.applied] or ["  (nothing)"]
@@ -177,25 +147,25 @@ def _report_failure(
 
 
 def _verify_after_sync(
-    args: argparse.Namespace, config: Config, client: AuthentikClient
+    options: SyncOptions, config: Config, client: AuthentikClient
 ) -> tuple[int, dict[str, Any]]:
     """``sync --verify``: each host at the outpost and who may enter, as ``verify --access``."""
-    if not args.verify:
+    if not options.verify:
         return 0, {}
     from provision.check_access import check_apps_access
     from provision.verify import verify_exit_code, verify_hosts, verify_report
 
     results = verify_hosts(config)
     access = check_apps_access(client, config.desired.apps)
-    if args.output == "text":
-        out(verify_report(results, output="text", access=access))
+    if options.output == Output.TEXT:
+        out(verify_report(results, output=Output.TEXT, access=access))
     document = {"verify": [r.as_json() for r in results], "access": [a.as_json() for a in access]}
     return verify_exit_code(results, access), document
 
 
-def validate(args: argparse.Namespace) -> int:
-    config = load(args)
-    secrets = load_secrets(args, config)
+def validate(options: ValidateOptions, environ: Mapping[str, str]) -> int:
+    config = load(options.config, environ)
+    secrets = load_secrets(config, environ)
     apps = config.desired.apps
     from provision.report import access_lines
 
@@ -210,17 +180,17 @@ def validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def render(args: argparse.Namespace) -> int:
-    config = load(args)
-    if args.what == "traefik":
+def render(options: RenderOptions, environ: Mapping[str, str]) -> int:
+    config = load(options.config, environ)
+    if options.what == "traefik":
         from provision.render.traefik import render_traefik
 
-        text = render_traefik(config.settings, config.desired, fmt=args.format)
-    elif args.what == "nginx":
+        text = render_traefik(config.settings, config.desired, fmt=options.format)
+    elif options.what == "nginx":
         from provision.render.nginx import render_nginx
 
         text = render_nginx(config.settings, config.desired)
-    elif args.what == "caddy":
+    elif options.what == "caddy":
         from provision.render.caddy import render_caddy
 
         text = render_caddy(config.settings, config.desired)
@@ -228,37 +198,37 @@ def render(args: argparse.Namespace) -> int:
         from provision.render.blueprint import render_blueprint
 
         text = render_blueprint(config.settings, config.desired)
-    if args.output:
+    if options.output:
         from pathlib import Path
 
         from provision.errors import UsageError
 
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            Path(options.output).write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise UsageError(f"-o {args.output}: cannot write it ({exc.strerror})") from None
-        log.info("wrote %s", args.output)
+            raise UsageError(f"-o {options.output}: cannot write it ({exc.strerror})") from None
+        log.info("wrote %s", options.output)
     else:
         sys.stdout.write(text)
     return 0
 
 
-def doctor(args: argparse.Namespace) -> int:
+def doctor(options: DoctorOptions, environ: Mapping[str, str]) -> int:
     from provision.doctor import run_doctor
 
-    return run_doctor(args, _environ(args))
+    return run_doctor(options.config, environ, output=options.output)
 
 
-def verify(args: argparse.Namespace) -> int:
+def verify(options: VerifyOptions, environ: Mapping[str, str]) -> int:
     from provision.verify import verify_exit_code, verify_hosts, verify_report
 
-    config = load(args)
+    config = load(options.config, environ)
     access = None
-    if args.access:
+    if options.access:
         from provision.check_access import check_apps_access
 
-        with connect(config, load_secrets(args, config)) as client:
+        with connect(config, load_secrets(config, environ)) as client:
             access = check_apps_access(client, config.desired.apps)
-    results = verify_hosts(config, through=args.through)
-    out(verify_report(results, output=args.output, access=access))
+    results = verify_hosts(config, through=options.through)
+    out(verify_report(results, output=options.output, access=access))
     return verify_exit_code(results, access or ())

@@ -58,7 +58,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
     try:
         settings = Settings(**merged)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, path, lines, env_values) + problems) from None
+        raise ConfigError(_describe(exc, path, lines, env_values) + problems) from exc
     if problems:
         raise ConfigError(problems)
     return Config(path=path, settings=settings, desired=desired_state(settings))
@@ -95,7 +95,13 @@ def _desired_app(app: AppSettings, settings: Settings) -> DesiredApp:
 
 
 class _EnvironSource(EnvSettingsSource):
-    """pydantic-settings' environment parsing, over a mapping we are given."""
+    """pydantic-settings' environment parsing, over a mapping we are given.
+
+    pydantic-settings has no public way to give a source its environment, so this overrides
+    the private ``_load_env_vars`` (called once, from ``__init__``). pyproject.toml bounds the
+    versions it was checked against, and tests/config/test_settings_source.py fails when the
+    installed version leaves that range or the method changes shape.
+    """
 
     def __init__(self, environ: Mapping[str, str]) -> None:
         self._environ = environ
@@ -111,13 +117,13 @@ def _environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
         raise ConfigError([p for p in problems if p])
     try:
         values = dict(_EnvironSource(environ)())
-    except Exception:  # pydantic-settings raises SettingsError for unparsable JSON
+    except Exception as exc:  # pydantic-settings raises SettingsError for unparsable JSON
         names = _provision_variables(environ)
         bad = [name for name in names if not _parses({name: environ[name]})]
         raise ConfigError(
             [f"environment {name}: not valid JSON for a list or mapping" for name in bad]
             or ["environment: the PROVISION_* variables could not be parsed together"]
-        ) from None
+        ) from exc
     return _env_booleans(values)
 
 

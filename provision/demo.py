@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 
 import yaml
 
-from provision.commands import out
+from provision.output import out
 from provision.testing.fake_authentik import FakeAuthentik
 
 
@@ -29,10 +30,12 @@ def _seed(fake: FakeAuthentik) -> None:
     fake.state.set_outpost_providers([int(other["pk"])])
 
 
-def run_demo() -> int:
-    """plan -> sync -> sync (no change) -> verify; 0 when every step did what it should."""
-    from provision.cli import main
+def run_demo(provision: Callable[[Sequence[str], Mapping[str, str]], int]) -> int:
+    """plan -> sync -> sync (no change) -> verify; 0 when every step did what it should.
 
+    ``provision(argv, environ)`` runs one command line (the CLI's ``main``) and returns its
+    exit code, so each step runs exactly as a person would type it.
+    """
     example = resources.files("provision").joinpath("examples/provision.yaml").read_text("utf-8")
     token = secrets.token_urlsafe(32)
     with FakeAuthentik(token=token) as fake, tempfile.TemporaryDirectory() as tmp:
@@ -50,7 +53,7 @@ def run_demo() -> int:
         out(f"Fake Authentik listening on {fake.url} (in memory; nothing leaves this machine)")
         for title, argv, expected in steps:
             out(f"\n=== provision {' '.join(argv)} — {title}")
-            code = main(["--config", str(config), *argv], environ)
+            code = provision(["--config", str(config), *argv], environ)
             if code not in expected:
                 out(f"\nDemo failed at `provision {' '.join(argv)}` (exit {code}).")
                 return code

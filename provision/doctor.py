@@ -6,15 +6,12 @@ as skipped rather than attempted. The exit code comes from the worst failure (DE
 
 from __future__ import annotations
 
-import argparse
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
-import requests
-
+from provision.asking import ping_outpost
 from provision.checklist import (
-    FAIL,
     Check,
     doctor_exit_code,
     doctor_report,
@@ -25,7 +22,7 @@ from provision.checklist import (
 )
 from provision.checks import (
     check_flow,
-    check_host,
+    check_host_bound,
     check_outpost,
     check_outpost_health,
     check_outpost_host,
@@ -38,13 +35,18 @@ from provision.checks import (
     config_failed,
     flow_slugs,
 )
-from provision.commands import connect, load, load_secrets, out
 from provision.errors import EX_CONFIG, AuthError, ConfigError, ProvisionError, TransientAPIError
+from provision.findings import CheckStatus, Finding
+from provision.loading import anonymous_client, connect, load, load_secrets
 from provision.model import EmbeddedOutpost, parse_application, parse_outpost, parse_proxy_provider
-from provision.probe import PING_PATH, Probe
+from provision.options import Output
+from provision.output import out
+from provision.terms import HEALTH_LIVE_PATH, HEALTH_READY_PATH
 from provision.verify import HostResult, ask_host
 
 if TYPE_CHECKING:
+    import requests
+
     from provision.authentik import AuthentikClient
     from provision.config import Config
     from provision.secrets import Secrets
@@ -69,20 +71,27 @@ _EVERYTHING_ELSE = (
 _OUTPOST_DETAILS = ("outpost authentik_host", "outpost health")
 
 
-def run_doctor(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    """Run every check, print the checklist (``args.output``: text or json), return the exit code.
+def run_doctor(
+    config_path: str | None, environ: Mapping[str, str], *, output: Output = Output.TEXT
+) -> int:
+    """Run every check, print the checklist (``output``: text or json), return the exit code.
 
-    ``environ`` is the environment the command runs in; config and secrets read it through
-    ``args`` (``provision.commands.load``), so it is not consulted again here.
+    ``config_path`` is ``--config`` (None: found as every command finds it); ``environ`` is
+    the environment config and secrets are read from.
     """
-    checks = diagnose(args)
-    out(doctor_report(checks, args.output))
+    checks = diagnose(config_path, environ)
+    out(doctor_report(checks, output))
     return doctor_exit_code(checks)
 
 
-def diagnose(args: argparse.Namespace, *, session: requests.Session | None = None) -> list[Check]:
+def diagnose(
+    config_path: str | None,
+    environ: Mapping[str, str],
+    *,
+    session: requests.Session | None = None,
+) -> list[Check]:
     """All checks, in order; ``session`` carries the anonymous requests (a new one if None)."""
-    doctor = _Doctor(args, session)
+    doctor = _Doctor(config_path, environ, session)
     doctor.run()
     return doctor.checks
 
@@ -95,15 +104,21 @@ _FAILED = _Failed()
 
 
 class _Doctor:
-    def __init__(self, args: argparse.Namespace, session: requests.Session | None) -> None:
-        self.args = args
+    def __init__(
+        self,
+        config_path: str | None,
+        environ: Mapping[str, str],
+        session: requests.Session | None,
+    ) -> None:
+        self.config_path = config_path
+        self.environ = environ
         self.session = session
         self.checks: list[Check] = []
 
     def add(self, check: Check) -> bool:
         """Record ``check``; True unless it failed."""
         self.checks.append(check)
-        return check.status != FAIL
+        return check.status != CheckStatus.FAIL
 
     def skip(self, names: Iterable[str], because: str) -> None:
         self.checks.extend(skipped(name, because) for name in names)
@@ -122,14 +137,14 @@ class _Doctor:
             self.skip(_EVERYTHING_ELSE, "the config could not be loaded")
             return
         secrets = self.secrets(config)
-        with Probe(config.settings.authentik, session=self.session) as probe:
-            reachable = self.server(config, probe)
+        with anonymous_client(config, self.session) as anonymous:
+            reachable = self.server(config, anonymous)
             if reachable and secrets is not None:
                 self.api(config, secrets)
             else:
                 why = "no token (the secrets could not be read)" if reachable else "unreachable"
                 self.skip(_api_checks(config), why)
-            self.outpost_endpoint(config, probe)
+            self.outpost_endpoint(config, anonymous)
         if secrets is None:
             self.skip(["secret key"], "the secrets could not be read")
         else:
@@ -137,7 +152,7 @@ class _Doctor:
 
     def config(self) -> Config | None:
         try:
-            config = load(self.args)
+            config = load(self.config_path, self.environ)
         except ConfigError as exc:
             self.add(config_failed("; ".join(exc.problems)))
             return None
@@ -150,7 +165,7 @@ class _Doctor:
 
     def secrets(self, config: Config) -> Secrets | None:
         try:
-            secrets = load_secrets(self.args, config)
+            secrets = load_secrets(config, self.environ)
         except ConfigError as exc:
             reason = "; ".join(exc.problems)
             self.add(
@@ -160,14 +175,16 @@ class _Doctor:
         self.add(ok("secrets", f"token found ({secrets.token_source})"))
         return secrets
 
-    def server(self, config: Config, probe: Probe) -> bool:
+    def server(self, config: Config, anonymous: AuthentikClient) -> bool:
         """Reachable and TLS: anonymous, so they run even without a token."""
         settings = config.settings.authentik
-        url = settings.url.rstrip("/")
-        live = probe.get(f"{url}/-/health/live/")
-        ready = probe.get(f"{url}/-/health/ready/") if live.status == 200 else None
+        url = anonymous.base_url
+        if anonymous.proxy:  # every request, the token's too, goes through it: say so first
+            self.add(ok("proxy", f"requests to Authentik go through {anonymous.proxy}"))
+        live = anonymous.ask_anonymously(url + HEALTH_LIVE_PATH)
+        ready = anonymous.ask_anonymously(url + HEALTH_READY_PATH) if live.status == 200 else None
         reachable = self.add(check_reachable(url, live, ready))
-        if live.status is not None or live.failure == "tls_failed":
+        if live.status is not None or live.failure == Finding.TLS_FAILED:
             ca_bundle = str(settings.ca_bundle) if settings.ca_bundle else None
             self.add(check_tls(url, ca_bundle, live))
         else:
@@ -176,8 +193,6 @@ class _Doctor:
 
     def api(self, config: Config, secrets: Secrets) -> None:
         with connect(config, secrets) as client:
-            if client.proxy:  # the token goes through it: say so
-                self.add(ok("proxy", f"requests to Authentik go through {client.proxy}"))
             user = self.attempt("token", client.me)
             if isinstance(user, _Failed):
                 self.skip(_api_checks(config)[1:], "the token was not accepted")
@@ -229,17 +244,17 @@ class _Doctor:
         by_pk = {p.pk: p for p in map(parse_proxy_provider, providers)}
         by_slug = {a.slug: a for a in map(parse_application, applications)}
         for app in apps:
-            self.add(check_host(app, config.desired.owner, by_pk, by_slug, outpost))
+            self.add(check_host_bound(app, config.desired.owner, by_pk, by_slug, outpost))
 
-    def outpost_endpoint(self, config: Config, probe: Probe) -> None:
+    def outpost_endpoint(self, config: Config, anonymous: AuthentikClient) -> None:
         """outpost.address answers ping, then each host as Traefik would ask it."""
         address = config.settings.outpost.address.rstrip("/")
         names = [_at_outpost(a.host) for a in config.desired.apps]
-        if not self.add(check_ping(address, probe.get(address + PING_PATH))):
+        if not self.add(check_ping(address, ping_outpost(anonymous, address))):
             self.skip(names, "outpost.address does not answer")
             return
         for app in config.desired.apps:
-            self.add(_answer_check(ask_host(probe, app.host, address)))
+            self.add(_answer_check(ask_host(anonymous, app.host, address)))
 
 
 def _api_checks(config: Config) -> list[str]:

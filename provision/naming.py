@@ -16,10 +16,10 @@ RESERVED_SLUGS = frozenset({"authorize", "token", "device", "userinfo", "introsp
 # Paths no real skip rule should match all of; a line matching every one skips auth entirely.
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False  # the error is reported with file and line instead
-_PROBE_PATHS = ("/", "/index.html", "/admin", "/login?next=/", "/zz-probe/x.y")
+_SAMPLE_PATHS = ("/", "/index.html", "/admin", "/login?next=/", "/zz-sample/x.y")
 
 
-def check_host(value: str) -> str:
+def validate_host_name(value: str) -> str:
     """Return the host in its one canonical form, or raise ValueError saying what is wrong.
 
     The canonical form is the A-label (punycode) form of IDNA 2008 with UTS 46 mapping
@@ -50,13 +50,13 @@ def _a_labels(value: str, host: str) -> str:
     except (idna.IDNAError, UnicodeError) as exc:
         raise ValueError(
             f"{value!r} is not a valid internationalised host name (IDNA 2008: {exc})"
-        ) from None
+        ) from exc
 
 
 def canonical_host(value: str) -> str:
     """The canonical form of a host for comparing, or the stripped value if it is invalid."""
     try:
-        return check_host(value)
+        return validate_host_name(value)
     except ValueError:
         return value.strip()
 
@@ -65,7 +65,7 @@ def default_name(host: str) -> str:
     """``sonarr.home.example.com`` -> ``Sonarr``; ``xn--bcher-kva.example`` -> ``Bücher``."""
     first = host.split(".", 1)[0]
     if first.startswith("xn--"):
-        # An invalid A-label is refused by check_host; keep the name derivable meanwhile.
+        # An invalid A-label is refused by validate_host_name; keep the name derivable meanwhile.
         with contextlib.suppress(idna.IDNAError, UnicodeError):
             first = idna.decode(first)
     return first.replace("-", " ").title()
@@ -77,7 +77,7 @@ def default_slug(name: str) -> str:
     return slug[:50] or "app"
 
 
-def check_slug(value: str) -> str:
+def validate_slug(value: str) -> str:
     if not _SLUG.match(value):
         raise ValueError(f"{value!r} is not a slug (lowercase letters, digits, '-' and '_')")
     if len(value) > 50:
@@ -96,7 +96,7 @@ def is_url(value: str, schemes: tuple[str, ...] = ("http", "https")) -> bool:
     return parts.scheme in schemes and bool(parts.hostname) and " " not in value
 
 
-def check_skip_path_regex(value: str) -> str:
+def validate_skip_path_regex(value: str) -> str:
     """Each non-empty line must compile in RE2 syntax (the outpost is Go, whose regexp is RE2:
     no lookaround, no backreferences, ``\\z`` for the end) and must not match every path."""
     problems = []
@@ -109,7 +109,7 @@ def check_skip_path_regex(value: str) -> str:
             reason = exc.args[0].decode("utf-8", "replace") if exc.args else "invalid"
             problems.append(f"line {number} {line!r} is not a valid RE2 (Go) regex ({reason})")
             continue
-        if all(pattern.search(path) for path in _PROBE_PATHS):
+        if all(pattern.search(path) for path in _SAMPLE_PATHS):
             problems.append(
                 f"line {number} {line!r} matches every path and would switch off"
                 " authentication for the whole host"

@@ -21,14 +21,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class Prober(Protocol):
+class ReadinessClient(Protocol):
+    """What the wait asks of the API client."""
+
     def health_ready(self) -> bool: ...
     def version(self) -> dict[str, object]: ...
     def get_flow(self, slug: str) -> dict[str, object] | None: ...
     def find_outpost(self, managed: str) -> dict[str, object] | None: ...
 
 
-def probe(client: Prober, config: Config) -> str | None:
+def still_missing(client: ReadinessClient, config: Config) -> str | None:
     """None when ready, else what is still missing (one short phrase)."""
     if not client.health_ready():
         return "Authentik is not ready (/-/health/ready/)"
@@ -49,7 +51,7 @@ def probe(client: Prober, config: Config) -> str | None:
 
 
 def wait_until_ready(
-    client: Prober,
+    client: ReadinessClient,
     timeout: float,
     config: Config,
     *,
@@ -61,7 +63,7 @@ def wait_until_ready(
     delay = 0.5
     last: str | None = ""
     while True:
-        state = probe(client, config)
+        state = still_missing(client, config)
         if state != last:
             log.info("%s", state or "Authentik is ready")
             last = state

@@ -135,6 +135,7 @@ def decrypt(
     try:
         document = json.loads(done.stdout)
     except ValueError:
+        # from None: the decode error holds the whole decrypted document (``doc``).
         raise ConfigError(f"{path}: sops did not return a JSON document") from None
     return _flatten(document, path, {settings.token_key, settings.secret_key_key})
 

@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from provision import naming
 from provision.model import EVERY_USER, Access
+from provision.terms import DEFAULT_AUTHORIZATION_FLOW, DEFAULT_INVALIDATION_FLOW, EMBEDDED_OUTPOST
 
 _VALIDITY = re.compile(
     r"^(?:(?:weeks|days|hours|minutes|seconds|microseconds|milliseconds)=\d+;?)+$"
@@ -86,7 +87,7 @@ class SecretsSettings(_Section):
 
 
 class OutpostSettings(_Section):
-    managed: str = Field(default="goauthentik.io/outposts/embedded", min_length=1)
+    managed: str = Field(default=EMBEDDED_OUTPOST, min_length=1)
     address: str = "http://127.0.0.1:9000"
     # Kept on the embedded outpost's config by sync when set (the URL browsers use for
     # Authentik, so logins redirect to the right place); None leaves the outpost's value.
@@ -106,10 +107,8 @@ class OutpostSettings(_Section):
 
 
 class DefaultsSettings(_Section):
-    authorization_flow: str = Field(
-        default="default-provider-authorization-implicit-consent", min_length=1
-    )
-    invalidation_flow: str = Field(default="default-provider-invalidation-flow", min_length=1)
+    authorization_flow: str = Field(default=DEFAULT_AUTHORIZATION_FLOW, min_length=1)
+    invalidation_flow: str = Field(default=DEFAULT_INVALIDATION_FLOW, min_length=1)
     access_token_validity: str = "hours=24"
     any_user: bool = False
 
@@ -163,12 +162,12 @@ class AppSettings(_Section):
     @field_validator("host", mode="before")
     @classmethod
     def _host(cls, value: Any) -> Any:
-        return naming.check_host(value) if isinstance(value, str) else value
+        return naming.validate_host_name(value) if isinstance(value, str) else value
 
     @field_validator("slug")
     @classmethod
     def _slug(cls, value: str | None) -> str | None:
-        return None if value is None else naming.check_slug(value)
+        return None if value is None else naming.validate_slug(value)
 
     @field_validator("launch_url", "backend")
     @classmethod
@@ -178,7 +177,7 @@ class AppSettings(_Section):
     @field_validator("skip_path_regex")
     @classmethod
     def _skip(cls, value: str) -> str:
-        return naming.check_skip_path_regex(value)
+        return naming.validate_skip_path_regex(value)
 
     _any_user = field_validator("any_user", mode="before")(check_bool)
 

@@ -14,77 +14,76 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import requests
-
 from provision.access import AppAccess, access_exit_code, access_lines
+from provision.asking import AsksAnonymously, ask_outpost, ask_through_proxy
+from provision.authentik.anonymous import Answer
 from provision.errors import EX_DATAERR, EX_TEMPFAIL
-from provision.probe import START_PATH, Answer, Probe
+from provision.findings import TRANSIENT, CheckStatus, Finding, Via
+from provision.options import Output
+from provision.terms import START_PATH
 
 if TYPE_CHECKING:
+    import requests
+
     from provision.config import Config
 
 log = logging.getLogger(__name__)
 
-AUTH_PATH = "/outpost.goauthentik.io/auth/traefik"
 REDIRECTS = frozenset({302, 307})
-PROTECTED = "protected"
-UNPROTECTED = "unprotected"
-# Nothing answered: worth a retry (75), unlike an answer that names a mistake (65).
-TRANSIENT = frozenset({"connection_refused", "timeout", "unreachable"})
 # Traefik's own answer when no router matches the Host header (Caddy's: see _caddy_default).
 _TRAEFIK_NOT_FOUND = "404 page not found"
 _SYNC = "run `provision sync`"
-_BY_STATUS = {404: "not_bound", 500: "missing_forwarded_headers"}
+_BY_STATUS = {404: Finding.NOT_BOUND, 500: Finding.MISSING_FORWARDED_HEADERS}
 
 # classification -> (detail, fix); {where}, {status}, {location}, {expected} are filled in.
-_TEXT: dict[str, tuple[str, str]] = {
-    PROTECTED: ("anonymous request redirected to {location}", ""),
-    "not_bound": (
+_TEXT: dict[Finding, tuple[str, str]] = {
+    Finding.PROTECTED: ("anonymous request redirected to {location}", ""),
+    Finding.NOT_BOUND: (
         "{where} answered Authentik's 404 page: host not bound to the embedded outpost"
         " (or outpost not refreshed yet)",
         f"{_SYNC} (it adds the provider to the embedded outpost), then allow the outpost up to"
         " its refresh interval (5 minutes by default) or restart the Authentik server",
     ),
-    "no_app_for_hostname": (
+    Finding.NO_APP_FOR_HOSTNAME: (
         "{where} answered 400 'no app for hostname': not bound to this outpost",
         "outpost.address reaches a standalone outpost that does not serve this host: bind the"
         " provider to that outpost, or point outpost.address at the embedded one (port 9000)",
     ),
-    UNPROTECTED: (
+    Finding.UNPROTECTED: (
         "UNPROTECTED: {where} answered {status} to an anonymous request, without a login",
         "put the forwardAuth middleware on this host's router (`provision render traefik`"
         " emits it) and check that skip_path_regex does not match '/'",
     ),
-    "missing_forwarded_headers": (
+    Finding.MISSING_FORWARDED_HEADERS: (
         "{where} answered {status}: missing X-Forwarded headers (the outpost's configuration"
         " error)",
         "check trusted proxies: Traefik's forwardAuth needs trustForwardHeader: true, and no"
         " proxy between Traefik and the outpost may drop X-Forwarded-Host/-Proto/-Uri",
     ),
-    "redirect_elsewhere": (
+    Finding.REDIRECT_ELSEWHERE: (
         "{where} redirected to {location!r}, not to {expected}",
         "outpost.address must reach the outpost itself (e.g. http://127.0.0.1:9000); check"
         " the outpost's authentik_host and that X-Forwarded-Proto reaches it",
     ),
-    "no_route": (
+    Finding.NO_ROUTE: (
         "{where} answered with the proxy's own default: no router or site matches this host",
         "load the rendered config into the proxy (`provision render traefik|nginx|caddy`)",
     ),
-    "connection_refused": (
+    Finding.CONNECTION_REFUSED: (
         "nothing listens at {where} (wrong port?)",
         "point outpost.address at the outpost (the Authentik server's port 9000, or 9443 for"
         " https) and check that it runs",
     ),
-    "timeout": (
+    Finding.TIMEOUT: (
         "{where} did not answer in time",
         "check that the outpost runs and is not overloaded",
     ),
-    "unreachable": ("{where} cannot be reached", "check the host name and the network path"),
-    "tls_failed": (
+    Finding.UNREACHABLE: ("{where} cannot be reached", "check the host name and the network path"),
+    Finding.TLS_FAILED: (
         "TLS verification failed at {where}",
         "use the outpost's plain-HTTP port on loopback, or set authentik.ca_bundle to its CA",
     ),
-    "unexpected": (
+    Finding.UNEXPECTED: (
         "{where} answered HTTP {status}, which is not the login redirect",
         "run `provision doctor` for the checks behind this answer",
     ),
@@ -99,16 +98,16 @@ class HostResult:
     """
 
     host: str
-    classification: str
+    classification: Finding
     detail: str
     fix: str = ""
-    via: str = "outpost"
+    via: Via = Via.OUTPOST
     status: int | None = None
     location: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.classification == PROTECTED
+        return self.classification == Finding.PROTECTED
 
     @property
     def exit_code(self) -> int:
@@ -129,16 +128,6 @@ class HostResult:
         }
 
 
-def traefik_headers(host: str, proto: str = "https") -> dict[str, str]:
-    """The headers Traefik's forwardAuth sends for an anonymous ``GET /`` on ``host``."""
-    return {
-        "X-Forwarded-Host": host,
-        "X-Forwarded-Proto": proto,
-        "X-Forwarded-Uri": "/",
-        "X-Forwarded-Method": "GET",
-    }
-
-
 def verify_hosts(
     config: Config, through: str | None = None, *, session: requests.Session | None = None
 ) -> list[HostResult]:
@@ -146,23 +135,27 @@ def verify_hosts(
 
     Anonymous requests only: the token is never sent. TLS is verified (authentik.ca_bundle).
     """
+    from provision.loading import anonymous_client
+
     address = config.settings.outpost.address.rstrip("/")
-    with Probe(config.settings.authentik, session=session) as probe:
-        results = [ask_host(probe, app.host, address, through) for app in config.desired.apps]
+    with anonymous_client(config, session) as client:
+        results = [ask_host(client, app.host, address, through) for app in config.desired.apps]
     for result in results:
         log.debug("%s: %s via %s", result.host, result.classification, result.via)
     return results
 
 
-def ask_host(probe: Probe, host: str, address: str, through: str | None = None) -> HostResult:
+def ask_host(
+    client: AsksAnonymously, host: str, address: str, through: str | None = None
+) -> HostResult:
     """One host's result: the outpost's answer, and the proxy's when ``through`` is given."""
-    at_outpost = classify_outpost(host, probe.get(address + AUTH_PATH, traefik_headers(host)))
+    at_outpost = classify_outpost(host, ask_outpost(client, address, host))
     if through is None:
         return at_outpost
-    via_proxy = classify_proxy(host, probe.get(through, {"Host": host}), through)
+    via_proxy = classify_proxy(host, ask_through_proxy(client, through, host), through)
     # An unprotected backend is the worst finding whatever the outpost said; otherwise the
     # outpost's failure explains the proxy's, so it is the one worth fixing first.
-    if via_proxy.classification == UNPROTECTED or at_outpost.ok:
+    if via_proxy.classification == Finding.UNPROTECTED or at_outpost.ok:
         return via_proxy
     return at_outpost
 
@@ -171,7 +164,9 @@ def classify_outpost(host: str, answer: Answer) -> HostResult:
     """Name the outpost's answer to Traefik's question about ``host``."""
     expected = f"https://{host}{START_PATH}"
     code = _classify(answer, (expected,))
-    return _result(host, code, answer, expected, where=f"the outpost ({answer.url})", via="outpost")
+    return _result(
+        host, code, answer, expected, where=f"the outpost ({answer.url})", via=Via.OUTPOST
+    )
 
 
 def classify_proxy(host: str, answer: Answer, through: str) -> HostResult:
@@ -181,11 +176,11 @@ def classify_proxy(host: str, answer: Answer, through: str) -> HostResult:
     scheme = urlsplit(through).scheme or "http"
     expected = f"{scheme}://{host}{START_PATH}"
     code = _classify(answer, (expected, f"https://{host}{START_PATH}"))
-    if code == "not_bound" and answer.text.strip() == _TRAEFIK_NOT_FOUND:
-        code = "no_route"
-    if code == UNPROTECTED and _caddy_default(answer):
-        code = "no_route"
-    return _result(host, code, answer, expected, where=f"the proxy ({through})", via="proxy")
+    if code == Finding.NOT_BOUND and answer.text.strip() == _TRAEFIK_NOT_FOUND:
+        code = Finding.NO_ROUTE
+    if code == Finding.UNPROTECTED and _caddy_default(answer):
+        code = Finding.NO_ROUTE
+    return _result(host, code, answer, expected, where=f"the proxy ({through})", via=Via.PROXY)
 
 
 def _caddy_default(answer: Answer) -> bool:
@@ -193,21 +188,23 @@ def _caddy_default(answer: Answer) -> bool:
     return answer.status == 200 and answer.server == "Caddy" and not answer.text.strip()
 
 
-def _classify(answer: Answer, expected: tuple[str, ...]) -> str:
+def _classify(answer: Answer, expected: tuple[str, ...]) -> Finding:
     status = answer.status
     if status is None:
-        return answer.failure
+        return Finding(answer.failure)
     if status in REDIRECTS:
-        return PROTECTED if answer.location.startswith(expected) else "redirect_elsewhere"
+        if answer.location.startswith(expected):
+            return Finding.PROTECTED
+        return Finding.REDIRECT_ELSEWHERE
     if status == 400 and "no app for hostname" in answer.text.lower():
-        return "no_app_for_hostname"
+        return Finding.NO_APP_FOR_HOSTNAME
     if 200 <= status < 300:
-        return UNPROTECTED
-    return _BY_STATUS.get(status, "unexpected")
+        return Finding.UNPROTECTED
+    return _BY_STATUS.get(status, Finding.UNEXPECTED)
 
 
 def _result(
-    host: str, code: str, answer: Answer, expected: str, *, where: str, via: str
+    host: str, code: Finding, answer: Answer, expected: str, *, where: str, via: Via
 ) -> HostResult:
     detail, fix = _TEXT[code]
     values = {"where": where, "status": answer.status, "location": answer.location}
@@ -229,13 +226,13 @@ def verify_exit_code(results: Sequence[HostResult], access: Sequence[AppAccess] 
 
 def verify_report(
     results: Sequence[HostResult],
-    output: str = "text",
+    output: Output = Output.TEXT,
     access: Sequence[AppAccess] | None = None,
 ) -> str:
     """One line per host and a summary, then the access findings (``--access``), or the same
     as JSON (``output="json"``)."""
     protected = sum(r.ok for r in results)
-    if output == "json":
+    if output == Output.JSON:
         document: dict[str, Any] = {
             "hosts": [r.as_json() for r in results],
             "protected": protected,
@@ -253,7 +250,7 @@ def verify_report(
 
 
 def _line(result: HostResult) -> str:
-    status = "ok" if result.ok else "FAIL"
+    status = CheckStatus.OK if result.ok else CheckStatus.FAIL
     text = f"{status:<4}  {result.host}  {result.classification}: {result.detail}"
     return f"{text} — fix: {result.fix}" if result.fix else text
 

@@ -51,20 +51,20 @@ def _read_text(path: Path) -> str:
     try:
         with path.open("rb") as file:
             content = file.read(MAX_BYTES + 1)
-    except FileNotFoundError:
+    except FileNotFoundError as exc:
         raise ConfigError(
             f"{path}: config file not found (use --config or $PROVISION_CONFIG)"
-        ) from None
-    except PermissionError:
-        raise ConfigError(f"{path}: config file is not readable (permission denied)") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a config file") from None
+        ) from exc
+    except PermissionError as exc:
+        raise ConfigError(f"{path}: config file is not readable (permission denied)") from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(f"{path}: is a directory, not a config file") from exc
     if len(content) > MAX_BYTES:
         raise ConfigError(f"{path}: the config file is larger than {MAX_BYTES // 1024} KiB")
     try:
         return content.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a text file (invalid UTF-8)") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not a text file (invalid UTF-8)") from exc
 
 
 def _compose(path: Path, text: str) -> yaml.Node | None:
@@ -76,7 +76,7 @@ def _compose(path: Path, text: str) -> yaml.Node | None:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{where}: YAML syntax error: {problem}") from None
+        raise ConfigError(f"{where}: YAML syntax error: {problem}") from exc
     finally:
         loader.dispose()
 

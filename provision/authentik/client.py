@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 from urllib.parse import quote
 
 import requests
 from pydantic import SecretStr
 
+from provision.authentik.anonymous import Answer
 from provision.authentik.proxies import proxy_in_use
-from provision.authentik.transport import JSONObject, RetryPolicy, Transport
+from provision.authentik.retries import RetryPolicy
+from provision.authentik.transport import JSONObject, Transport
 from provision.errors import APIRejected
+from provision.terms import HEALTH_LIVE_PATH, HEALTH_READY_PATH
 from provision.versions import TRANSACTIONAL_APPLICATIONS, VersionProfile, profile_for
 
 log = logging.getLogger(__name__)
@@ -40,7 +43,7 @@ class AuthentikClient:
 
     Args:
         base_url: the server, e.g. ``http://127.0.0.1:9000`` (without ``/api/v3``).
-        token: an API token; ``None`` allows only the health endpoints.
+        token: an API token; ``None`` allows only the health endpoints and anonymous requests.
         timeout: seconds per request.
         ca_bundle: a CA file for a private CA; TLS is verified in any case.
         session: a ``requests.Session`` to use from every thread (default: one per thread).
@@ -105,11 +108,15 @@ class AuthentikClient:
 
     def health_live(self) -> bool:
         """Whether ``/-/health/live/`` answers 200 (no token needed, never raises)."""
-        return self._transport.probe("/-/health/live/")
+        return self._transport.health_answers(HEALTH_LIVE_PATH)
 
     def health_ready(self) -> bool:
         """Whether ``/-/health/ready/`` answers 200 (no token needed, never raises)."""
-        return self._transport.probe("/-/health/ready/")
+        return self._transport.health_answers(HEALTH_READY_PATH)
+
+    def ask_anonymously(self, url: str, headers: Mapping[str, str] | None = None) -> Answer:
+        """One token-less GET of any ``url`` (the outpost, a proxy), answered as data."""
+        return self._transport.ask_anonymously(url, headers)
 
     def version(self) -> JSONObject:
         return cast(JSONObject, self._transport.call("GET", f"{API}/admin/version/"))

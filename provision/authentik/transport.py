@@ -6,15 +6,11 @@ travels only in each request's ``Authorization`` header: never on a session, in 
 
 from __future__ import annotations
 
-import email.utils
 import http
 import itertools
 import logging
-import random
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import requests
@@ -23,9 +19,18 @@ import urllib3
 from pydantic import SecretStr
 
 from provision import __version__
+from provision.authentik.anonymous import Answer, answer_from, no_answer
 from provision.authentik.answers import error_for, json_body
 from provision.authentik.paging import read_all_pages
 from provision.authentik.proxies import proxies_for
+from provision.authentik.retries import (
+    Retryable,
+    RetryPolicy,
+    log_retry,
+    retry_after,
+    stop_after,
+    wait_before,
+)
 from provision.errors import AuthentikError, TransientAPIError, WrongServerError
 
 log = logging.getLogger(__name__)
@@ -46,31 +51,6 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "PATCH", "DELETE"})
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long one call is retried; all times in seconds."""
-
-    attempts: int = 5
-    initial: float = 0.5
-    maximum: float = 8.0
-    jitter: float = 0.5
-    total: float = 60.0
-
-    @classmethod
-    def within(cls, attempts: int, budget: float) -> RetryPolicy:
-        """A policy whose waits scale down with a small budget (and cap at the defaults)."""
-        step = min(0.5, budget / 20)
-        return cls(attempts, initial=step, maximum=min(8.0, budget / 2), jitter=step, total=budget)
-
-
-class _Retryable(Exception):
-    """One attempt failed in a way worth another try (never leaves this module)."""
-
-    def __init__(self, reason: str, status: int | None = None, retry_after: float | None = None):
-        super().__init__(reason)
-        self.reason, self.status, self.retry_after = reason, status, retry_after
-
-
 class Transport:
     """Sends requests to one Authentik server; safe to share between threads."""
 
@@ -89,6 +69,7 @@ class Transport:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self._timeout = timeout
+        self._proxy = proxy
         # No redirects: following one could carry the token to another place.
         self._options: dict[str, Any] = {
             "timeout": timeout,
@@ -143,7 +124,7 @@ class Transport:
         self, method: str, path: str, *, authenticated: bool = True, **request: Any
     ) -> requests.Response:
         """Send one request (``request``: params, json); connection failures and timeouts
-        raise ``_Retryable``, nothing of ``requests`` escapes."""
+        raise ``Retryable``, nothing of ``requests`` escapes."""
         with self._lock:
             self._count += 1
         headers = self._headers(authenticated=authenticated)
@@ -152,12 +133,12 @@ class Transport:
                 method, self.base_url + path, headers=headers, **self._options, **request
             )
         except requests.Timeout as exc:
-            raise _Retryable(f"no answer within {self._timeout:g}s") from exc
+            raise Retryable(f"no answer within {self._timeout:g}s") from exc
         except requests.exceptions.SSLError as exc:
             message = "TLS failed (private CA: set authentik.ca_bundle; plain HTTP: use http://)"
             raise WrongServerError(message, method=method, path=path) from exc
         except requests.ConnectionError as exc:
-            raise _Retryable(_connection_failure(exc, self.base_url)) from exc
+            raise Retryable(_connection_failure(exc, self.base_url)) from exc
         except (requests.exceptions.InvalidHeader, UnicodeEncodeError) as exc:
             raise AuthentikError(BAD_HEADER, method=method, path=path) from exc
         except requests.RequestException as exc:
@@ -166,14 +147,33 @@ class Transport:
         log.debug("%s %s -> %s", method, path, response.status_code)
         return response
 
-    def probe(self, path: str) -> bool:
+    def ask_anonymously(self, url: str, headers: Mapping[str, str] | None = None) -> Answer:
+        """GET the absolute ``url`` once, never with the token: its status, redirect target and
+        the start of its body, or why nothing answered. Nothing is raised or retried.
+
+        TLS verification and the proxy rules are the API's (``proxies_for`` applied to ``url``).
+        """
+        with self._lock:
+            self._count += 1
+        sent = {"User-Agent": f"authentik-provision/{__version__}", **(headers or {})}
+        options = {**self._options, "proxies": proxies_for(url, self._proxy)}
+        try:
+            response = self._session().get(url, headers=sent, **options)
+        except requests.RequestException as exc:
+            answer = no_answer(url, exc, self._timeout)
+            log.debug("GET %s: %s (%s)", url, answer.failure, answer.reason)
+            return answer
+        log.debug("GET %s -> %s", url, response.status_code)
+        return answer_from(url, response)
+
+    def health_answers(self, path: str) -> bool:
         """Whether an anonymous GET of ``path`` answers 200. Raises only ``WrongServerError``
         (TLS verification failed), which no amount of waiting heals."""
         try:
             return self.exchange("GET", path, authenticated=False).status_code == 200
         except WrongServerError:
             raise
-        except (_Retryable, AuthentikError) as exc:
+        except (Retryable, AuthentikError) as exc:
             log.debug("GET %s failed: %s", path, exc)
             return False
 
@@ -183,7 +183,7 @@ class Transport:
         status = response.status_code
         if status in RETRY_STATUSES:
             reason = http.HTTPStatus(status).phrase.lower()
-            raise _Retryable(reason, status, _retry_after(response))
+            raise Retryable(reason, status, retry_after(response))
         if missing_ok and status == 404 and isinstance(json_body(response), dict):
             return None
         if not 200 <= status < 300:
@@ -240,20 +240,20 @@ class Transport:
         return self.with_retries(method, path, attempt)
 
     def with_retries(self, method: str, path: str, attempt: Callable[[int], T]) -> T:
-        """Run ``attempt(1)``, ``attempt(2)``, ... while it raises ``_Retryable`` within budget."""
+        """Run ``attempt(1)``, ``attempt(2)``, ... while it raises ``Retryable`` within budget."""
         numbers = itertools.count(1)
         policy = self._retry
         retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type(_Retryable),
-            stop=_stop(policy),
-            wait=_wait(policy),
+            retry=tenacity.retry_if_exception_type(Retryable),
+            stop=stop_after(policy),
+            wait=wait_before(policy),
             sleep=self._sleep,
-            before_sleep=lambda state: _log_retry(method, path, policy, state),
+            before_sleep=lambda state: log_retry(method, path, policy, state),
             reraise=True,
         )
         try:
             return retrying(lambda: attempt(next(numbers)))
-        except _Retryable as exc:
+        except Retryable as exc:
             tries = next(numbers) - 1
             message = f"{exc.reason}; gave up after {tries} attempt{'s' if tries > 1 else ''}"
             error = TransientAPIError(message, method=method, path=path, status=exc.status)
@@ -273,57 +273,3 @@ def _connection_failure(exc: requests.ConnectionError, base_url: str) -> str:
     if isinstance(getattr(cause, "reason", None), urllib3.exceptions.NewConnectionError):
         return f"cannot connect to {base_url}"
     return f"connection to {base_url} lost before an answer"
-
-
-def _stop(policy: RetryPolicy) -> Callable[[tenacity.RetryCallState], bool]:
-    def stop(state: tenacity.RetryCallState) -> bool:
-        # idle_for counts the requested sleeps, so the budget holds with an injected sleep too.
-        spent = max(state.seconds_since_start or 0.0, state.idle_for)
-        over_budget = spent + state.upcoming_sleep > policy.total
-        return state.attempt_number >= policy.attempts or over_budget
-
-    return stop
-
-
-def _wait(policy: RetryPolicy) -> Callable[[tenacity.RetryCallState], float]:
-    def wait(state: tenacity.RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, _Retryable) and error.retry_after is not None:
-            return min(error.retry_after, policy.maximum)
-        # Exponential backoff; jitter spreads clients that failed together.
-        backoff = policy.initial * 2.0 ** (state.attempt_number - 1)
-        jitter = random.uniform(0.0, policy.jitter)  # noqa: S311 - timing, not cryptography
-        return min(policy.maximum, backoff + jitter)
-
-    return wait
-
-
-def _log_retry(method: str, path: str, policy: RetryPolicy, state: tenacity.RetryCallState) -> None:
-    error = state.outcome.exception() if state.outcome else None
-    reason = error.reason if isinstance(error, _Retryable) else "failed"
-    log.warning(
-        "%s %s: %s; retry %d of %d in %.1fs",
-        method,
-        path,
-        reason,
-        state.attempt_number,
-        policy.attempts - 1,
-        state.upcoming_sleep,
-    )
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())

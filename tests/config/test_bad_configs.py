@@ -164,3 +164,33 @@ def test_provision_config_and_other_variables_are_not_sections(tmp_path: Path) -
     config.write_text("owner: me\n")
     environ = {"PROVISION_CONFIG": str(config), "PROVISIONER": "x", "PROVISION_OWNER": "env"}
     assert load_config(config, environ=environ).settings.owner == "env"
+
+
+@pytest.mark.parametrize(
+    ("text", "environ", "cause", "named"),
+    [
+        ("apps: [\n", {}, "YAMLError", "YAML syntax error"),
+        ("authentik:\n  timeout: abc\n", {}, "ValidationError", "authentik.timeout"),
+        ("owner: me\n", {"PROVISION_APPS": "[not json"}, "SettingsError", "PROVISION_APPS"),
+    ],
+    ids=["yaml", "field", "environment"],
+)
+def test_a_parse_failure_keeps_its_cause_and_prints_no_traceback(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    text: str,
+    environ: dict[str, str],
+    cause: str,
+    named: str,
+) -> None:
+    from provision.cli import main
+
+    config = tmp_path / "provision.yaml"
+    config.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(config, environ=environ)
+    assert cause in [c.__name__ for c in type(caught.value.__cause__).__mro__]
+    assert main(["--config", str(config), "validate"], environ) == EX_CONFIG
+    err = capsys.readouterr().err
+    assert named in err
+    assert "Traceback" not in err

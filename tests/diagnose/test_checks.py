@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from provision.authentik.anonymous import Answer
 from provision.checklist import Check, doctor_exit_code, doctor_report, fail, ok, skipped, warn
 from provision.checks import (
     check_flow,
-    check_host,
+    check_host_bound,
     check_outpost_health,
     check_outpost_host,
     check_ping,
@@ -21,7 +22,6 @@ from provision.checks import (
     check_version,
 )
 from provision.model import Access, Application, DesiredApp, EmbeddedOutpost, ProxyProvider
-from provision.probe import Answer
 from provision.secrets import Secrets
 
 OWNER = "authentik-provision"
@@ -154,7 +154,7 @@ def _application(publisher: str = OWNER, provider: int | None = 5) -> Applicatio
 def test_host_problems(
     providers: list[ProxyProvider], applications: list[Application], bound: set[int], words: str
 ) -> None:
-    check = check_host(
+    check = check_host_bound(
         APP,
         OWNER,
         {p.pk: p for p in providers},
@@ -168,7 +168,7 @@ def test_host_problems(
 
 def test_host_bound_with_a_trailing_slash_is_fine() -> None:
     provider = _provider(host=APP.external_host + "/")
-    check = check_host(APP, OWNER, {5: provider}, {"sonarr": _application()}, _outpost({5}))
+    check = check_host_bound(APP, OWNER, {5: provider}, {"sonarr": _application()}, _outpost({5}))
     assert check.status == "ok"
     assert "on the embedded outpost" in check.reason
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from provision.probe import Answer
+from provision.authentik.anonymous import Answer
 from provision.verify import (
     HostResult,
     classify_outpost,
@@ -113,3 +113,11 @@ def test_json_report() -> None:
     assert document["failed"] == 1
     assert document["hosts"][0]["classification"] == "connection_refused"
     assert document["hosts"][0]["ok"] is False
+
+
+def test_every_finding_has_its_text_and_fix() -> None:
+    from provision import verify
+    from provision.findings import Finding
+
+    assert set(verify._TEXT) == set(Finding)
+    assert {f.value for f in Finding} >= {"protected", "not_bound", "unprotected", "no_route"}

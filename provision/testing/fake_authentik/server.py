@@ -9,13 +9,17 @@ import socket
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from .routing import ApiResponse, Incoming
 
-if TYPE_CHECKING:
-    from .fake import FakeAuthentik
+
+class Answering(Protocol):
+    """What the server asks of the fake: one answer per request (None drops the connection)."""
+
+    def serve(self, incoming: Incoming) -> ApiResponse | None: ...
+
 
 LOGGER = logging.getLogger(__name__)
 _KNOWN = frozenset(status.value for status in HTTPStatus)
@@ -32,7 +36,7 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128  # socketserver's 5 drops connects from a busy thread pool
 
-    def __init__(self, fake: FakeAuthentik, port: int) -> None:
+    def __init__(self, fake: Answering, port: int) -> None:
         self.fake = fake
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
