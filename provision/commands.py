@@ -79,7 +79,7 @@ def _show_plan(
 ) -> None:
     from provision.report import plan_json, plan_text
 
-    apps = config.desired.apps
+    apps = config.desired.targets
     if args.output == "json":
         document = {"plan": plan_json(plan, apps), **(extra or {})}
         out(json.dumps(document, indent=2, sort_keys=True))
@@ -185,7 +185,7 @@ def _verify_after_sync(
     from provision.verify import verify_exit_code, verify_hosts, verify_report
 
     results = verify_hosts(config)
-    access = check_apps_access(client, config.desired.apps)
+    access = check_apps_access(client, config.desired.targets)
     if args.output == "text":
         out(verify_report(results, output="text", access=access))
     document = {"verify": [r.as_json() for r in results], "access": [a.as_json() for a in access]}
@@ -198,8 +198,12 @@ def validate(args: argparse.Namespace) -> int:
     apps = config.desired.apps
     from provision.report import access_lines
 
-    out(f"{config.path}: OK, {len(apps)} app{'s' if len(apps) != 1 else ''} declared")
-    for line in access_lines(apps):
+    declared = f"{len(apps)} app{'s' if len(apps) != 1 else ''}"
+    if config.desired.domains:
+        count = len(config.desired.domains)
+        declared += f" and {count} domain{'s' if count != 1 else ''}"
+    out(f"{config.path}: OK, {declared} declared")
+    for line in access_lines(config.desired.targets):
         out(line)
     out(f"token: found ({secrets.token_source})")
     if secrets.secret_key is None:
@@ -252,7 +256,7 @@ def verify(args: argparse.Namespace) -> int:
         from provision.check_access import check_apps_access
 
         with connect(config, load_secrets(args, config)) as client:
-            access = check_apps_access(client, config.desired.apps)
+            access = check_apps_access(client, config.desired.targets)
     results = verify_hosts(config, through=args.through)
     out(verify_report(results, output=args.output, access=access))
     return verify_exit_code(results, access or ())

@@ -142,8 +142,11 @@ class _Doctor:
             self.add(config_failed("; ".join(exc.problems)))
             return None
         count = len(config.desired.apps)
-        self.add(ok("config", f"{config.path}: {count} app{'s' if count != 1 else ''} declared"))
-        for app in config.desired.apps:
+        declared = f"{count} app{'s' if count != 1 else ''}"
+        if config.desired.domains:
+            declared += f" and {len(config.desired.domains)} domain(s)"
+        self.add(ok("config", f"{config.path}: {declared} declared"))
+        for app in config.desired.targets:
             if app.access.any_user:
                 self.add(info(f"access {app.slug}", f"{app.access.label} (any_user: true)"))
         return config
@@ -216,7 +219,7 @@ class _Doctor:
     def hosts(
         self, config: Config, client: AuthentikClient, outpost: EmbeddedOutpost | None
     ) -> None:
-        apps = config.desired.apps
+        apps = config.desired.targets
         if not apps:
             return
         providers = self.attempt("proxy providers", client.list_proxy_providers)
@@ -232,24 +235,24 @@ class _Doctor:
     def outpost_endpoint(self, config: Config, probe: Probe) -> None:
         """outpost.address answers ping, then each host as Traefik would ask it."""
         address = config.settings.outpost.address.rstrip("/")
-        names = [_at_outpost(a.host) for a in config.desired.apps]
+        names = [_at_outpost(a.host) for a in config.desired.targets]
         if not self.add(check_ping(address, probe.get(address + PING_PATH))):
             self.skip(names, "outpost.address does not answer")
             return
-        for app in config.desired.apps:
+        for app in config.desired.targets:
             self.add(_answer_check(ask_host(probe, app.host, address)))
 
 
 def _api_checks(config: Config) -> list[str]:
     """The names of the checks that need the API and the token, "token" first."""
     flows = [f"flow {slug}" for slug in _flows_used(config)]
-    hosts = [f"host {a.host}" for a in config.desired.apps]
+    hosts = [f"host {a.host}" for a in config.desired.targets]
     return ["token", "version", *flows, "embedded outpost", *_OUTPOST_DETAILS, *hosts]
 
 
 def _flows_used(config: Config) -> dict[str, str]:
     defaults = config.settings.defaults
-    used = flow_slugs(config.desired.apps)
+    used = flow_slugs(config.desired.targets)
     used.setdefault(defaults.authorization_flow, "authorization")
     used.setdefault(defaults.invalidation_flow, "invalidation")
     return dict(sorted(used.items()))

@@ -148,7 +148,8 @@ def verify_hosts(
     """
     address = config.settings.outpost.address.rstrip("/")
     with Probe(config.settings.authentik, session=session) as probe:
-        results = [ask_host(probe, app.host, address, through) for app in config.desired.apps]
+        hosts = [app.host for app in config.desired.targets]
+        results = [ask_host(probe, host, address, through) for host in hosts]
     for result in results:
         log.debug("%s: %s via %s", result.host, result.classification, result.via)
     return results
