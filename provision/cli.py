@@ -75,6 +75,14 @@ def _add_sync(sub: argparse._SubParsersAction[_Parser]) -> None:
         action="store_true",
         help="afterwards, check each host at the outpost and who may enter (as verify --access)",
     )
+    sync.add_argument(
+        "--verify-wait",
+        type=float,
+        metavar="SECONDS",
+        default=None,
+        help="with --verify, poll hosts bound in this run up to SECONDS until the outpost"
+        " serves them (default: outpost.refresh_wait)",
+    )
 
 
 def _add_plan(sub: argparse._SubParsersAction[_Parser]) -> None:

@@ -116,7 +116,8 @@ def sync(args: argparse.Namespace) -> int:
             result = _apply(args, result_plan, client, config)
     if args.output == "text" and not result_plan.empty:
         out(applied_text(result.applied, result.outpost_providers))
-    code, verified = _verify_after_sync(args, config, client)
+    applied_plan = result_plan if result.applied else None
+    code, verified = _verify_after_sync(args, config, client, applied_plan)
     if args.output == "json":
         extra: dict[str, Any] = {"applied": [change_json(c) for c in result.applied]}
         if result.outpost_providers:
@@ -176,15 +177,22 @@ def _report_failure(
 
 
 def _verify_after_sync(
-    args: argparse.Namespace, config: Config, client: AuthentikClient
+    args: argparse.Namespace, config: Config, client: AuthentikClient, applied: Plan | None
 ) -> tuple[int, dict[str, Any]]:
-    """``sync --verify``: each host at the outpost and who may enter, as ``verify --access``."""
+    """``sync --verify``: each host at the outpost and who may enter, as ``verify --access``;
+    the hosts this run bound are polled until the outpost serves them (``provision.refresh``)."""
     if not args.verify:
         return 0, {}
     from provision.check_access import check_apps_access
-    from provision.verify import verify_exit_code, verify_hosts, verify_report
+    from provision.refresh import verify_after_binding
+    from provision.verify import verify_exit_code, verify_report
 
-    results = verify_hosts(config)
+    slugs = set(applied.newly_bound) if applied is not None else set()
+    fresh = {t.host for t in config.desired.targets if t.slug in slugs}
+    wait = getattr(args, "verify_wait", None)
+    results = verify_after_binding(
+        config, fresh, config.settings.outpost.refresh_wait if wait is None else wait
+    )
     access = check_apps_access(client, config.desired.targets)
     if args.output == "text":
         out(verify_report(results, output="text", access=access))

@@ -80,7 +80,9 @@ def plan(
     changes.sort(key=lambda c: c.order)
     kept = () if prune else tuple(a.slug for a in undeclared)
     owned = sum(1 for a in actual.applications if index.owned(a))
-    return Plan(changes=tuple(changes), outpost=outpost, kept=kept, owned_apps=owned)
+    current = actual.outpost.providers
+    newly_bound = tuple(slug for slug, pk in bound.items() if pk is None or pk not in current)
+    return Plan(tuple(changes), outpost, kept, owned, newly_bound)
 
 
 def _check_references(desired: DesiredState, actual: ActualState) -> None:

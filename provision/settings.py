@@ -89,6 +89,9 @@ class OutpostSettings(_Section):
     # Authentik, so logins redirect to the right place); None leaves the outpost's value.
     authentik_host: str | None = None
     authentik_host_browser: str | None = None
+    # sync --verify polls hosts bound in that run this long: the outpost picks up a new
+    # binding only on its next refresh (DESIGN §10).
+    refresh_wait: float = Field(default=60.0, ge=0, le=3600)
 
     _address = field_validator("address")(check_url)
     _hosts = field_validator("authentik_host", "authentik_host_browser")(
