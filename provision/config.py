@@ -85,6 +85,7 @@ def _desired_domain(domain: DomainSettings, settings: Settings) -> DesiredApp:
         slug=domain.slug or naming.default_slug(name),
         access=resolve_access(domain, d),
         launch_url=f"https://{domain.auth_host}",
+        backend=domain.backend,
         authorization_flow=d.authorization_flow,
         invalidation_flow=d.invalidation_flow,
         access_token_validity=d.access_token_validity,

@@ -205,6 +205,11 @@ class DomainSettings(AccessFields):
     auth_host: str
     name: str | None = Field(default=None, min_length=1)
     slug: str | None = None
+    backend: str | None = None  # rendered behind hosts under the domain without their own app
+
+    _backend = field_validator("backend")(
+        lambda value: value if value is None else check_url(value)
+    )
 
     @field_validator("domain", mode="before")
     @classmethod
