@@ -45,7 +45,7 @@ def _served_by(fake: FakeAuthentik, host: str, cookie: tuple[str, str] | None = 
     if answer.status_code == 404:
         return "(not bound)"
     if answer.status_code == 307:
-        assert answer.headers["location"].startswith(f"https://{host}/outpost.goauthentik.io/")
+        assert "/outpost.goauthentik.io/start?rd=" in answer.headers["location"]
         return "(anonymous redirect)"
     assert answer.status_code == 200
     return answer.headers["X-authentik-meta-provider"]
@@ -140,3 +140,11 @@ def test_suffix_clash_is_refused_before_any_request(cli: Cli, fake: FakeAuthenti
     assert "domains[0].domain: domain 'home.example.com' would also match" in result.err
     assert "'myhome.example.com' (apps[0].host)" in result.err
     assert fake.requests == []
+
+
+def test_doctor_checks_the_domain_provider(declared: Cli, fake: FakeAuthentik) -> None:
+    assert declared("sync").code == 0
+    result = declared("doctor")
+    line = next(x for x in result.out.splitlines() if "host auth.home.example.com:" in x)
+    assert line.split()[0] == "ok", result.out
+    assert "in forward_domain for https://auth.home.example.com" in line
