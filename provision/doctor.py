@@ -42,6 +42,7 @@ from provision.commands import connect, load, load_secrets, out
 from provision.errors import EX_CONFIG, AuthError, ConfigError, ProvisionError, TransientAPIError
 from provision.model import EmbeddedOutpost, parse_application, parse_outpost, parse_proxy_provider
 from provision.probe import PING_PATH, Probe
+from provision.proxy_checks import check_caddy_port
 from provision.verify import HostResult, ask_host
 
 if TYPE_CHECKING:
@@ -149,6 +150,10 @@ class _Doctor:
         for app in config.desired.targets:
             if app.access.any_user:
                 self.add(info(f"access {app.slug}", f"{app.access.label} (any_user: true)"))
+        hosts = [app.host for app in config.desired.targets]
+        port = check_caddy_port(config.settings.caddy, hosts)
+        if port is not None:
+            self.add(port)
         return config
 
     def secrets(self, config: Config) -> Secrets | None:

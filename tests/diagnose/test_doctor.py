@@ -193,3 +193,22 @@ def test_apps_open_to_every_user_are_listed_as_facts(cli: Cli) -> None:
     text = cli("doctor").out
     assert "info  access jellyfin: open to every authenticated user" in text
     assert ", 1 info, " in text.splitlines()[-1]
+
+
+def test_caddy_on_a_port_browsers_must_name_is_a_warning(cli: Cli) -> None:
+    cli.sync()
+    cli.config(caddy={"auto_https": True, "port": 8443})
+    result = cli("doctor", "--output", "json")
+    check = _checks(result)["caddy.port"]
+    assert check["status"] == "warn"
+    assert "Host sonarr.home.example.com:8443" in check["reason"]
+    assert "port 443" in check["fix"]
+    assert result.code == 0
+
+
+def test_caddy_on_the_default_port_is_fine_and_unset_is_not_checked(cli: Cli) -> None:
+    cli.sync()
+    cli.config(caddy={"auto_https": False, "port": 80})
+    assert _statuses(cli("doctor", "--output", "json"))["caddy.port"] == "ok"
+    cli.config()
+    assert "caddy.port" not in _statuses(cli("doctor", "--output", "json"))
