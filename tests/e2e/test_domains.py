@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -148,3 +149,18 @@ def test_doctor_checks_the_domain_provider(declared: Cli, fake: FakeAuthentik) -
     line = next(x for x in result.out.splitlines() if "host auth.home.example.com:" in x)
     assert line.split()[0] == "ok", result.out
     assert "in forward_domain for https://auth.home.example.com" in line
+
+
+def test_plan_json_and_validate_show_the_domain_with_its_access(declared: Cli) -> None:
+    result = declared("plan", "--output", "json")
+    assert result.code == 0, result.err
+    (home,) = [a for a in json.loads(result.out)["plan"]["apps"] if a["slug"] == "home"]
+    assert home == {
+        "slug": "home",
+        "host": "auth.home.example.com",
+        "domain": "home.example.com",
+        "access": {"any_user": False, "groups": ["family"]},
+    }
+    validated = declared("validate")
+    assert validated.code == 0, validated.err
+    assert "OK, 2 apps and 1 domain declared" in validated.out
