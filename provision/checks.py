@@ -23,7 +23,6 @@ from provision.model import (
     normalise_host_url,
 )
 from provision.secrets import MIN_SECRET_KEY_LENGTH, Secrets
-from provision.terms import FORWARD_SINGLE
 from provision.versions import NEWEST_KNOWN, profile_for
 
 # Providers need an invalidation flow from this release on (DESIGN §3).
@@ -208,7 +207,8 @@ def check_host_bound(
     applications: Mapping[str, Application],
     outpost: EmbeddedOutpost | None,
 ) -> Check:
-    """An owned application and forward_single provider for the host, on the outpost."""
+    """An owned application and provider (``forward_single``, or ``forward_domain`` for a
+    domain) for the host, on the outpost."""
     name = f"host {app.host}"
     application = applications.get(app.slug)
     if application is None:
@@ -227,16 +227,18 @@ def check_host_bound(
     if problems:
         return fail(name, "; ".join(problems), f"{SYNC} (it merges providers into the outpost)")
     bound = "on the embedded outpost" if outpost is not None else "binding not checked"
-    return ok(name, f"{provider.name!r} in {FORWARD_SINGLE} for {app.external_host}, {bound}")
+    return ok(name, f"{provider.name!r} in {app.mode} for {app.external_host}, {bound}")
 
 
 def _provider_problems(
     app: DesiredApp, provider: ProxyProvider, outpost: EmbeddedOutpost | None
 ) -> list[str]:
     problems = []
-    if provider.mode != FORWARD_SINGLE:
+    if provider.mode != app.mode:
+        problems.append(f"provider {provider.name!r} is in mode {provider.mode!r}, not {app.mode}")
+    if app.is_domain and provider.cookie_domain != app.cookie_domain:
         problems.append(
-            f"provider {provider.name!r} is in mode {provider.mode!r}, not {FORWARD_SINGLE}"
+            f"provider cookie_domain is {provider.cookie_domain!r}, not {app.cookie_domain!r}"
         )
     if normalise_host_url(provider.external_host) != normalise_host_url(app.external_host):
         problems.append(

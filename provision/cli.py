@@ -138,6 +138,14 @@ def _add_sync(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
         action="store_true",
         help="afterwards, check each host at the outpost and who may enter (as verify --access)",
     )
+    sync.add_argument(
+        "--verify-wait",
+        type=float,
+        metavar="SECONDS",
+        default=None,
+        help="with --verify, poll hosts bound in this run up to SECONDS until the outpost"
+        " serves them (default: outpost.refresh_wait)",
+    )
 
 
 def _add_plan(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
@@ -252,6 +260,7 @@ def command_options(args: argparse.Namespace) -> object:
             force=args.force,
             wait=args.wait,
             verify=args.verify,
+            verify_wait=args.verify_wait,
         )
     if command == "render":
         fmt = getattr(args, "format", "yaml")  # only traefik has --format

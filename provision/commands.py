@@ -52,7 +52,7 @@ def _show_plan(
 ) -> None:
     from provision.report import plan_json, plan_text
 
-    apps = config.desired.apps
+    apps = config.desired.targets
     if output == Output.JSON:
         document = {"plan": plan_json(plan, apps), **(extra or {})}
         out(json.dumps(document, indent=2, sort_keys=True))
@@ -91,7 +91,8 @@ def sync(options: SyncOptions, environ: Mapping[str, str]) -> int:
             result = _apply(options.output, result_plan, client, config)
     if options.output == Output.TEXT and not result_plan.empty:
         out(applied_text(result.applied, result.outpost_providers))
-    code, verified = _verify_after_sync(options, config, client)
+    applied_plan = result_plan if result.applied else None
+    code, verified = _verify_after_sync(options, config, client, applied_plan)
     if options.output == Output.JSON:
         extra: dict[str, Any] = {"applied": [change_json(c) for c in result.applied]}
         if result.outpost_providers:
@@ -147,16 +148,23 @@ def _report_failure(output: Output, config: Config, result_plan: Plan, failed: A
 
 
 def _verify_after_sync(
-    options: SyncOptions, config: Config, client: AuthentikClient
+    options: SyncOptions, config: Config, client: AuthentikClient, applied: Plan | None
 ) -> tuple[int, dict[str, Any]]:
-    """``sync --verify``: each host at the outpost and who may enter, as ``verify --access``."""
+    """``sync --verify``: each host at the outpost and who may enter, as ``verify --access``;
+    the hosts this run bound are polled until the outpost serves them (``provision.refresh``)."""
     if not options.verify:
         return 0, {}
     from provision.check_access import check_apps_access
-    from provision.verify import verify_exit_code, verify_hosts, verify_report
+    from provision.refresh import verify_after_binding
+    from provision.verify import verify_exit_code, verify_report
 
-    results = verify_hosts(config)
-    access = check_apps_access(client, config.desired.apps)
+    slugs = set(applied.newly_bound) if applied is not None else set()
+    fresh = {t.host for t in config.desired.targets if t.slug in slugs}
+    wait = options.verify_wait
+    results = verify_after_binding(
+        config, fresh, config.settings.outpost.refresh_wait if wait is None else wait
+    )
+    access = check_apps_access(client, config.desired.targets)
     if options.output == Output.TEXT:
         out(verify_report(results, output=Output.TEXT, access=access))
     document = {"verify": [r.as_json() for r in results], "access": [a.as_json() for a in access]}
@@ -169,8 +177,12 @@ def validate(options: ValidateOptions, environ: Mapping[str, str]) -> int:
     apps = config.desired.apps
     from provision.report import access_lines
 
-    out(f"{config.path}: OK, {len(apps)} app{'s' if len(apps) != 1 else ''} declared")
-    for line in access_lines(apps):
+    declared = f"{len(apps)} app{'s' if len(apps) != 1 else ''}"
+    if config.desired.domains:
+        count = len(config.desired.domains)
+        declared += f" and {count} domain{'s' if count != 1 else ''}"
+    out(f"{config.path}: OK, {declared} declared")
+    for line in access_lines(config.desired.targets):
         out(line)
     out(f"token: found ({secrets.token_source})")
     if secrets.secret_key is None:
@@ -228,7 +240,7 @@ def verify(options: VerifyOptions, environ: Mapping[str, str]) -> int:
         from provision.check_access import check_apps_access
 
         with connect(config, load_secrets(config, environ)) as client:
-            access = check_apps_access(client, config.desired.apps)
+            access = check_apps_access(client, config.desired.targets)
     results = verify_hosts(config, through=options.through)
     out(verify_report(results, output=options.output, access=access))
     return verify_exit_code(results, access or ())

@@ -12,13 +12,13 @@ from pydantic import ValidationError
 from pydantic_settings import EnvSettingsSource
 
 from provision import naming
+from provision.cross_checks import cross_checks
 from provision.errors import ConfigError
-from provision.model import DesiredApp, DesiredState
+from provision.model import FORWARD_DOMAIN, DesiredApp, DesiredState
 from provision.settings import (
     AppSettings,
+    DomainSettings,
     Settings,
-    access_problem,
-    parsed_defaults,
     resolve_access,
 )
 from provision.yamlfile import Loc, dotted, read_yaml
@@ -71,6 +71,26 @@ def desired_state(settings: Settings) -> DesiredState:
         owner=settings.owner,
         outpost_managed=settings.outpost.managed,
         outpost_config=settings.outpost.managed_config(),
+        domains=tuple(_desired_domain(domain, settings) for domain in settings.domains),
+    )
+
+
+def _desired_domain(domain: DomainSettings, settings: Settings) -> DesiredApp:
+    """A domain as a ``forward_domain`` target logging in at its auth host (DESIGN §10)."""
+    d = settings.defaults
+    name = domain.name or domain.domain
+    return DesiredApp(
+        host=domain.auth_host,
+        name=name,
+        slug=domain.slug or naming.default_slug(name),
+        access=resolve_access(domain, d),
+        launch_url=f"https://{domain.auth_host}",
+        backend=domain.backend,
+        authorization_flow=d.authorization_flow,
+        invalidation_flow=d.invalidation_flow,
+        access_token_validity=d.access_token_validity,
+        mode=FORWARD_DOMAIN,
+        cookie_domain=domain.domain,
     )
 
 
@@ -232,53 +252,9 @@ def _describe(
 def _cross_checks(
     raw: Mapping[str, Any], path: Path, lines: Mapping[Loc, int], env: Mapping[str, Any]
 ) -> list[str]:
-    """Checks across apps: identities on the raw values, access rules on the parsed ones."""
-    apps = raw.get("apps")
-    if not isinstance(apps, list):
-        return []
-    defaults = parsed_defaults(raw.get("defaults"))
-    problems: list[str] = []
-    seen: dict[str, dict[str, int]] = {"host": {}, "name": {}, "slug": {}}
-    for index, app in enumerate(apps):
-        if not isinstance(app, dict) or not isinstance(app.get("host"), str):
-            continue
-        loc: Loc = ("apps", index)
-        problem = access_problem(app, defaults)
-        if problem is not None:
-            hint = _defaults_hint(raw, path, lines, env) if "omission" in problem else ""
-            problems.append(f"{_where(path, lines, loc, env)}: {dotted(loc)}: {problem}{hint}")
-        identity = _identity(app)
-        if not app.get("slug") and identity["slug"] in naming.RESERVED_SLUGS:
-            name_loc: Loc = ("apps", index, "name") if app.get("name") else loc
-            problems.append(
-                f"{_where(path, lines, name_loc, env)}: {dotted(loc)}: the derived slug"
-                f" {identity['slug']!r} is reserved by Authentik for its OAuth endpoints;"
-                " set slug: explicitly"
-            )
-        for key, value in identity.items():
-            first = seen[key].setdefault(value.casefold(), index)
-            if first != index:
-                key_loc: Loc = ("apps", index, key)
-                problems.append(
-                    f"{_where(path, lines, key_loc, env)}: {dotted(key_loc)}: duplicate {key}"
-                    f" {value!r} (also apps[{first}])"
-                )
-    return problems
+    """Checks across apps and domains (``provision.cross_checks``), located in the file."""
 
+    def where(loc: Loc) -> str:
+        return f"{_where(path, lines, loc, env)}: {dotted(loc)}"
 
-def _defaults_hint(
-    raw: Mapping[str, Any], path: Path, lines: Mapping[Loc, int], env: Mapping[str, Any]
-) -> str:
-    """Where ``defaults.any_user`` was set to false, when it was set at all."""
-    defaults = raw.get("defaults")
-    if not isinstance(defaults, dict) or "any_user" not in defaults:
-        return ""
-    return f"; defaults.any_user is false ({_where(path, lines, ('defaults', 'any_user'), env)})"
-
-
-def _identity(app: Mapping[str, Any]) -> dict[str, str]:
-    host = naming.canonical_host(str(app["host"]))  # bücher.… and xn--bcher-kva.… are one
-    name = app.get("name") if isinstance(app.get("name"), str) else None
-    name = name or naming.default_name(host.lower())
-    slug = app.get("slug") if isinstance(app.get("slug"), str) else None
-    return {"host": host, "name": name, "slug": slug or naming.default_slug(name)}
+    return cross_checks(raw, where)

@@ -41,6 +41,7 @@ from provision.loading import anonymous_client, connect, load, load_secrets
 from provision.model import EmbeddedOutpost, parse_application, parse_outpost, parse_proxy_provider
 from provision.options import Output
 from provision.output import out
+from provision.proxy_checks import check_caddy_port
 from provision.terms import HEALTH_LIVE_PATH, HEALTH_READY_PATH
 from provision.verify import HostResult, ask_host
 
@@ -157,10 +158,17 @@ class _Doctor:
             self.add(config_failed("; ".join(exc.problems)))
             return None
         count = len(config.desired.apps)
-        self.add(ok("config", f"{config.path}: {count} app{'s' if count != 1 else ''} declared"))
-        for app in config.desired.apps:
+        declared = f"{count} app{'s' if count != 1 else ''}"
+        if config.desired.domains:
+            declared += f" and {len(config.desired.domains)} domain(s)"
+        self.add(ok("config", f"{config.path}: {declared} declared"))
+        for app in config.desired.targets:
             if app.access.any_user:
                 self.add(info(f"access {app.slug}", f"{app.access.label} (any_user: true)"))
+        hosts = [app.host for app in config.desired.targets]
+        port = check_caddy_port(config.settings.caddy, hosts)
+        if port is not None:
+            self.add(port)
         return config
 
     def secrets(self, config: Config) -> Secrets | None:
@@ -233,7 +241,7 @@ class _Doctor:
     def hosts(
         self, config: Config, client: AuthentikClient, outpost: EmbeddedOutpost | None
     ) -> None:
-        apps = config.desired.apps
+        apps = config.desired.targets
         if not apps:
             return
         providers = self.attempt("proxy providers", client.list_proxy_providers)
@@ -249,24 +257,24 @@ class _Doctor:
     def outpost_endpoint(self, config: Config, anonymous: AuthentikClient) -> None:
         """outpost.address answers ping, then each host as Traefik would ask it."""
         address = config.settings.outpost.address.rstrip("/")
-        names = [_at_outpost(a.host) for a in config.desired.apps]
+        names = [_at_outpost(a.host) for a in config.desired.targets]
         if not self.add(check_ping(address, ping_outpost(anonymous, address))):
             self.skip(names, "outpost.address does not answer")
             return
-        for app in config.desired.apps:
+        for app in config.desired.targets:
             self.add(_answer_check(ask_host(anonymous, app.host, address)))
 
 
 def _api_checks(config: Config) -> list[str]:
     """The names of the checks that need the API and the token, "token" first."""
     flows = [f"flow {slug}" for slug in _flows_used(config)]
-    hosts = [f"host {a.host}" for a in config.desired.apps]
+    hosts = [f"host {a.host}" for a in config.desired.targets]
     return ["token", "version", *flows, "embedded outpost", *_OUTPOST_DETAILS, *hosts]
 
 
 def _flows_used(config: Config) -> dict[str, str]:
     defaults = config.settings.defaults
-    used = flow_slugs(config.desired.apps)
+    used = flow_slugs(config.desired.targets)
     used.setdefault(defaults.authorization_flow, "authorization")
     used.setdefault(defaults.invalidation_flow, "invalidation")
     return dict(sorted(used.items()))

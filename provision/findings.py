@@ -19,6 +19,8 @@ class Finding(StrEnum):
     REDIRECT_ELSEWHERE = "redirect_elsewhere"
     NO_ROUTE = "no_route"
     UNEXPECTED = "unexpected"
+    # sync --verify: a host this run bound that the outpost did not serve within the wait.
+    NOT_REFRESHED = "not_refreshed"
     # Nothing answered: these come from the request itself, not from an answer.
     CONNECTION_REFUSED = "connection_refused"
     TIMEOUT = "timeout"

@@ -42,9 +42,18 @@ class Access:
 EVERY_USER = Access(any_user=True)
 
 
+FORWARD_SINGLE = "forward_single"
+FORWARD_DOMAIN = "forward_domain"
+
+
 @dataclass(frozen=True)
 class DesiredApp:
-    """One declared host: a proxy provider, its application and who may open it."""
+    """One protected target: a proxy provider, its application and who may open it.
+
+    A declared app is ``forward_single`` for its ``host``; a declared domain is
+    ``forward_domain`` with ``host`` = its auth host and ``cookie_domain`` = the domain, and
+    protects every host under the domain that has no app of its own (DESIGN §10).
+    """
 
     host: str
     name: str
@@ -59,6 +68,12 @@ class DesiredApp:
     authorization_flow: str = "default-provider-authorization-implicit-consent"
     invalidation_flow: str = "default-provider-invalidation-flow"
     access_token_validity: str = "hours=24"
+    mode: str = FORWARD_SINGLE
+    cookie_domain: str = ""
+
+    @property
+    def is_domain(self) -> bool:
+        return self.mode == FORWARD_DOMAIN
 
     @property
     def provider_name(self) -> str:
@@ -82,6 +97,12 @@ class DesiredState:
     owner: str
     outpost_managed: str = "goauthentik.io/outposts/embedded"
     outpost_config: Mapping[str, str] = field(default_factory=dict)  # keys kept on the outpost
+    domains: tuple[DesiredApp, ...] = ()  # forward_domain targets, one per declared domain
+
+    @property
+    def targets(self) -> tuple[DesiredApp, ...]:
+        """Every application this config declares: the apps, then the domains."""
+        return self.apps + self.domains
 
 
 @dataclass(frozen=True)
@@ -95,6 +116,7 @@ class ProxyProvider:
     access_token_validity: str
     skip_path_regex: str
     assigned_application_slug: str | None = None
+    cookie_domain: str = ""
 
 
 @dataclass(frozen=True)
@@ -152,6 +174,7 @@ def parse_proxy_provider(data: Mapping[str, Any]) -> ProxyProvider:
         access_token_validity=str(data.get("access_token_validity") or ""),
         skip_path_regex=str(data.get("skip_path_regex") or ""),
         assigned_application_slug=data.get("assigned_application_slug") or None,
+        cookie_domain=str(data.get("cookie_domain") or ""),
     )
 
 

@@ -117,3 +117,30 @@ def validate_skip_path_regex(value: str) -> str:
     if problems:
         raise ValueError("; ".join(problems))
     return value
+
+
+def validate_domain(value: str) -> str:
+    """A cookie domain as stored: a bare DNS name of two labels or more, no scheme or port."""
+    domain = value.strip()
+    if "://" in domain:
+        raise ValueError(f"{value!r} has a scheme; give the bare domain, e.g. example.com")
+    if ":" in domain:
+        raise ValueError(f"{value!r} has a port; a cookie domain is a name only")
+    if domain.startswith("."):
+        raise ValueError(f"{value!r}: give the domain without a leading dot, e.g. example.com")
+    if "." not in domain:
+        raise ValueError(
+            f"{value!r} is a bare top-level domain; give your own domain, e.g. example.com"
+        )
+    return validate_host_name(domain)
+
+
+def under_domain(host: str, domain: str) -> bool:
+    """Whether ``host`` is ``domain`` or one of its hosts, label by label."""
+    return host == domain or host.endswith("." + domain)
+
+
+def suffix_without_dot(name: str, domain: str) -> bool:
+    """Whether the outpost's plain suffix match takes ``name`` for ``domain`` although it is
+    not under it (``notexample.com`` ends with ``example.com``, DESIGN §10)."""
+    return name.endswith(domain) and not under_domain(name, domain)

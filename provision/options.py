@@ -39,6 +39,7 @@ class SyncOptions:
     force: bool = False
     wait: float | None = None  # None: authentik.wait
     verify: bool = False
+    verify_wait: float | None = None  # None: outpost.refresh_wait
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,7 @@ class Plan:
     outpost: OutpostChange | None = None
     kept: tuple[str, ...] = ()  # owned but undeclared objects left in place (no --prune)
     owned_apps: int = 0
+    newly_bound: tuple[str, ...] = ()  # slugs whose provider this plan puts on the outpost
 
     @property
     def empty(self) -> bool:

@@ -18,8 +18,6 @@ from provision.model import (
 )
 from provision.plan import Change, FieldDiff, GroupRef, OutpostChange, Plan
 
-FORWARD_SINGLE = "forward_single"
-
 
 @dataclass
 class _Index:
@@ -70,24 +68,26 @@ def plan(
     changes: list[Change] = []
     conflicts: list[str] = []
     bound: dict[str, int | None] = {}  # app slug -> provider pk (None: created in this run)
-    for app in desired.apps:
+    for app in desired.targets:
         provider = _plan_app(app, index, adopt, changes, conflicts)
         bound[app.slug] = provider.pk if provider else None
     if conflicts:
         raise ConflictError(conflicts)
-    declared = {a.slug for a in desired.apps}
+    declared = {a.slug for a in desired.targets}
     undeclared = [a for a in actual.applications if index.owned(a) and a.slug not in declared]
     removed = _plan_prune(undeclared, index, changes) if prune else frozenset()
     outpost = _plan_outpost(desired, actual, bound, removed, changes)
     changes.sort(key=lambda c: c.order)
     kept = () if prune else tuple(a.slug for a in undeclared)
     owned = sum(1 for a in actual.applications if index.owned(a))
-    return Plan(changes=tuple(changes), outpost=outpost, kept=kept, owned_apps=owned)
+    current = actual.outpost.providers
+    newly_bound = tuple(slug for slug, pk in bound.items() if pk is None or pk not in current)
+    return Plan(tuple(changes), outpost, kept, owned, newly_bound)
 
 
 def _check_references(desired: DesiredState, actual: ActualState) -> None:
     missing = []
-    for app in desired.apps:
+    for app in desired.targets:
         for flow in (app.authorization_flow, app.invalidation_flow):
             if flow not in actual.flows:
                 missing.append(f"{app.slug}: flow {flow!r} does not exist in Authentik")
@@ -211,11 +211,11 @@ def _find_provider(
 
 def _is_own_orphan(app: DesiredApp, provider: ProxyProvider) -> bool:
     """Whether everything that marks a provider as this tool's own matches: the derived name,
-    ``forward_single`` and the declared host. A hand-made provider that merely shares the
-    name is not taken over without --adopt."""
+    the mode (``forward_single``, or ``forward_domain`` for a domain) and the declared host.
+    A hand-made provider that merely shares the name is not taken over without --adopt."""
     return (
         provider.name == app.provider_name
-        and provider.mode == FORWARD_SINGLE
+        and provider.mode == app.mode
         and normalise_host_url(provider.external_host) == normalise_host_url(app.external_host)
     )
 
@@ -255,15 +255,18 @@ def _application_fields(
 
 
 def _provider_body(app: DesiredApp, actual: ActualState) -> dict[str, Any]:
-    return {
+    body = {
         "name": app.provider_name,
-        "mode": FORWARD_SINGLE,
+        "mode": app.mode,
         "external_host": app.external_host,
         "authorization_flow": actual.flows[app.authorization_flow],
         "invalidation_flow": actual.flows[app.invalidation_flow],
         "access_token_validity": app.access_token_validity,
         "skip_path_regex": app.skip_path_regex,
     }
+    if app.is_domain:  # the outpost serves hosts under it (DESIGN §10)
+        body["cookie_domain"] = app.cookie_domain
+    return body
 
 
 def _update_provider(
@@ -278,11 +281,12 @@ def _update_provider(
         "invalidation_flow": provider.invalidation_flow,
         "access_token_validity": provider.access_token_validity,
         "skip_path_regex": provider.skip_path_regex,
+        "cookie_domain": provider.cookie_domain,
     }
     diffs = _diff(have, want, same={"external_host": normalise_host_url})
     if diffs:
         # Authentik resets `mode` to proxy when a PATCH omits it (transcript 03d).
-        body = {"mode": FORWARD_SINGLE} | {d.field: d.new for d in diffs}
+        body = {"mode": app.mode} | {d.field: d.new for d in diffs}
         changes.append(
             Change(
                 "update", "provider", app.slug, provider.name, diffs, body, provider.pk, adopting

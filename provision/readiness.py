@@ -36,8 +36,8 @@ def still_missing(client: ReadinessClient, config: Config) -> str | None:
         return "Authentik is not ready (/-/health/ready/)"
     try:
         client.version()
-        flows = {a.authorization_flow for a in config.desired.apps}
-        flows |= {a.invalidation_flow for a in config.desired.apps}
+        flows = {a.authorization_flow for a in config.desired.targets}
+        flows |= {a.invalidation_flow for a in config.desired.targets}
         for slug in sorted(flows):
             if client.get_flow(slug) is None:
                 return f"flow {slug!r} does not exist yet"

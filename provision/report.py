@@ -40,14 +40,22 @@ def plan_text(plan: Plan, apps: Sequence[DesiredApp] = (), *, colour: bool = Fal
 
 
 def access_lines(apps: Sequence[DesiredApp]) -> list[str]:
-    """One line per declared app: ``  sonarr  access: groups media, admins``."""
+    """One line per declared app or domain: ``  sonarr  access: groups media, admins``."""
     width = max(len(app.slug) for app in apps) if apps else 0
-    return [f"  {app.slug.ljust(width)}  access: {app.access.label}" for app in apps]
+    return [f"  {app.slug.ljust(width)}  access: {app.access.label}{_domain(app)}" for app in apps]
+
+
+def _domain(app: DesiredApp) -> str:
+    return f"  (domain {app.cookie_domain}, login at {app.host})" if app.is_domain else ""
 
 
 def access_json(apps: Sequence[DesiredApp]) -> list[dict[str, Any]]:
-    """Each declared app with its ``access`` object."""
-    return [{"slug": a.slug, "host": a.host, "access": a.access.as_json()} for a in apps]
+    """Each declared app (and domain, with its ``domain``) with its ``access`` object."""
+    return [
+        {"slug": a.slug, "host": a.host, "access": a.access.as_json()}
+        | ({"domain": a.cookie_domain} if a.is_domain else {})
+        for a in apps
+    ]
 
 
 def _change_lines(change: Change, colour: bool) -> list[str]:

@@ -23,7 +23,10 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from provision import naming
 from provision.model import EVERY_USER, Access
+from provision.proxy_settings import CaddySettings, NginxSettings, TraefikSettings
 from provision.terms import DEFAULT_AUTHORIZATION_FLOW, DEFAULT_INVALIDATION_FLOW, EMBEDDED_OUTPOST
+
+__all__ = ["CaddySettings", "NginxSettings", "TraefikSettings"]
 
 _VALIDITY = re.compile(
     r"^(?:(?:weeks|days|hours|minutes|seconds|microseconds|milliseconds)=\d+;?)+$"
@@ -93,6 +96,9 @@ class OutpostSettings(_Section):
     # Authentik, so logins redirect to the right place); None leaves the outpost's value.
     authentik_host: str | None = None
     authentik_host_browser: str | None = None
+    # sync --verify polls hosts bound in that run this long: the outpost picks up a new
+    # binding only on its next refresh (DESIGN §10).
+    refresh_wait: float = Field(default=60.0, ge=0, le=3600)
 
     _address = field_validator("address")(check_url)
     _hosts = field_validator("authentik_host", "authentik_host_browser")(
@@ -116,68 +122,11 @@ class DefaultsSettings(_Section):
     _any_user = field_validator("any_user", mode="before")(check_bool)
 
 
-class TraefikSettings(_Section):
-    entrypoints: tuple[str, ...] = ("websecure",)
-    cert_resolver: str | None = None
-    middleware: str = Field(default="authentik", pattern=r"^[A-Za-z0-9_-]+$")
-    outpost_service: str = Field(default="authentik-outpost", pattern=r"^[A-Za-z0-9_-]+$")
-    insecure_skip_verify: bool = False
+class AccessFields(_Section):
+    """``groups`` or ``any_user``: the one access rule of an app or a domain (DESIGN §9)."""
 
-
-class NginxSettings(_Section):
-    listen: str = Field(default="80", pattern=r"^[A-Za-z0-9.:\[\]*]+$")  # port or address:port
-    headers_more: bool = True  # clear every client X-authentik-* (needs the headers-more module)
-
-
-class CaddySettings(_Section):
-    auto_https: bool = True  # False: plain http:// site addresses
-    port: int | None = Field(default=None, ge=1, le=65535)
-    trusted_proxies: tuple[str, ...] = ()  # CIDRs (or private_ranges) whose X-Forwarded-* count
-
-    @field_validator("trusted_proxies")
-    @classmethod
-    def _proxies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for item in value:
-            if not re.fullmatch(r"[0-9A-Fa-f.:/]+|private_ranges", item):
-                raise ValueError(f"{item!r} is not a CIDR range or private_ranges")
-        return value
-
-
-class AppSettings(_Section):
-    host: str
-    name: str | None = Field(default=None, min_length=1)
-    slug: str | None = None
-    group: str = ""
-    icon: str = ""
-    description: str = ""
-    launch_url: str | None = None
-    skip_path_regex: str = ""
     groups: tuple[str, ...] = ()
     any_user: bool | None = None
-    backend: str | None = None
-    authorization_flow: str | None = Field(default=None, min_length=1)
-    invalidation_flow: str | None = Field(default=None, min_length=1)
-    access_token_validity: str | None = None
-
-    @field_validator("host", mode="before")
-    @classmethod
-    def _host(cls, value: Any) -> Any:
-        return naming.validate_host_name(value) if isinstance(value, str) else value
-
-    @field_validator("slug")
-    @classmethod
-    def _slug(cls, value: str | None) -> str | None:
-        return None if value is None else naming.validate_slug(value)
-
-    @field_validator("launch_url", "backend")
-    @classmethod
-    def _urls(cls, value: str | None) -> str | None:
-        return None if value is None else check_url(value)
-
-    @field_validator("skip_path_regex")
-    @classmethod
-    def _skip(cls, value: str) -> str:
-        return naming.validate_skip_path_regex(value)
 
     _any_user = field_validator("any_user", mode="before")(check_bool)
 
@@ -205,24 +154,91 @@ class AppSettings(_Section):
             raise ValueError("a group is listed twice")
         return value
 
+    @model_validator(mode="after")
+    def _access(self) -> AccessFields:
+        if self.any_user and self.groups:
+            raise ValueError("any_user: true cannot be combined with groups; choose one")
+        return self
+
+
+class AppSettings(AccessFields):
+    host: str
+    name: str | None = Field(default=None, min_length=1)
+    slug: str | None = None
+    group: str = ""
+    icon: str = ""
+    description: str = ""
+    launch_url: str | None = None
+    skip_path_regex: str = ""
+    backend: str | None = None
+    authorization_flow: str | None = Field(default=None, min_length=1)
+    invalidation_flow: str | None = Field(default=None, min_length=1)
+    access_token_validity: str | None = None
+
+    @field_validator("host", mode="before")
+    @classmethod
+    def _host(cls, value: Any) -> Any:
+        return naming.validate_host_name(value) if isinstance(value, str) else value
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str | None) -> str | None:
+        return None if value is None else naming.validate_slug(value)
+
+    @field_validator("launch_url", "backend")
+    @classmethod
+    def _urls(cls, value: str | None) -> str | None:
+        return None if value is None else check_url(value)
+
+    @field_validator("skip_path_regex")
+    @classmethod
+    def _skip(cls, value: str) -> str:
+        return naming.validate_skip_path_regex(value)
+
     @field_validator("access_token_validity")
     @classmethod
     def _validity(cls, value: str | None) -> str | None:
         return None if value is None else check_validity(value)
 
-    @model_validator(mode="after")
-    def _access(self) -> AppSettings:
-        if self.any_user and self.groups:
-            raise ValueError("any_user: true cannot be combined with groups; choose one")
-        return self
+
+class DomainSettings(AccessFields):
+    """One ``domains:`` entry: a ``forward_domain`` provider for every host under ``domain``
+    without an app of its own, logging in at ``auth_host`` (DESIGN §10). That the auth host
+    is under the domain is checked with the other domain checks (``provision.cross_checks``)."""
+
+    domain: str
+    auth_host: str
+    name: str | None = Field(default=None, min_length=1)
+    slug: str | None = None
+    backend: str | None = None  # rendered behind hosts under the domain without their own app
+
+    _backend = field_validator("backend")(
+        lambda value: value if value is None else check_url(value)
+    )
+
+    @field_validator("domain", mode="before")
+    @classmethod
+    def _domain(cls, value: Any) -> Any:
+        return naming.validate_domain(value) if isinstance(value, str) else value
+
+    @field_validator("auth_host", mode="before")
+    @classmethod
+    def _auth_host(cls, value: Any) -> Any:
+        return naming.validate_host_name(value) if isinstance(value, str) else value
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str | None) -> str | None:
+        return None if value is None else naming.validate_slug(value)
 
 
 class NoAccessRule(ValueError):
     """An app whose rule resolves to nobody named and nobody open: refused, never left open."""
 
 
-def resolve_access(app: AppSettings, defaults: DefaultsSettings) -> Access:
-    """The app's one access rule: its own ``groups`` or ``any_user`` first, then the defaults.
+def resolve_access(app: AccessFields, defaults: DefaultsSettings) -> Access:
+    """The one access rule of an app (or a domain): its own ``groups`` or ``any_user`` first,
+    then the defaults.
 
     Raises:
         NoAccessRule: neither the app nor the defaults say who may enter.
@@ -251,15 +267,18 @@ def parsed_defaults(raw: Any) -> DefaultsSettings | None:
         return None
 
 
-def access_problem(app: Mapping[str, Any], defaults: DefaultsSettings | None) -> str | None:
-    """Why the app's access rule does not resolve, from the parsed values; None when it does.
-
-    An app or defaults that do not parse are reported by the field checks instead.
+def access_problem(
+    app: Mapping[str, Any],
+    defaults: DefaultsSettings | None,
+    model: type[AccessFields] = AppSettings,
+) -> str | None:
+    """Why the app's (or domain's) access rule does not resolve, from the parsed values; None
+    when it does. An entry or defaults that do not parse are reported by the field checks.
     """
     if defaults is None:
         return None
     try:
-        parsed = AppSettings.model_validate(app)
+        parsed = model.model_validate(app)
     except ValidationError:
         return None
     try:
@@ -285,6 +304,7 @@ class Settings(BaseSettings):
     nginx: NginxSettings = NginxSettings()
     caddy: CaddySettings = CaddySettings()
     apps: tuple[AppSettings, ...] = ()
+    domains: tuple[DomainSettings, ...] = ()
 
     @classmethod
     def settings_customise_sources(

@@ -44,6 +44,12 @@ _TEXT: dict[Finding, tuple[str, str]] = {
         f"{_SYNC} (it adds the provider to the embedded outpost), then allow the outpost up to"
         " its refresh interval (5 minutes by default) or restart the Authentik server",
     ),
+    Finding.NOT_REFRESHED: (
+        "{where}: the outpost does not serve this newly bound host yet",
+        "the outpost picks up a new binding on its next refresh (a few seconds after the sync,"
+        " at the latest its refresh interval, 5 minutes by default): run `provision verify`"
+        " again, raise outpost.refresh_wait or --verify-wait, or restart the outpost",
+    ),
     Finding.NO_APP_FOR_HOSTNAME: (
         "{where} answered 400 'no app for hostname': not bound to this outpost",
         "outpost.address reaches a standalone outpost that does not serve this host: bind the"
@@ -128,6 +134,11 @@ class HostResult:
         }
 
 
+def fix_for(finding: Finding) -> str:
+    """What to do about ``finding``, as the reports say it."""
+    return _TEXT[finding][1]
+
+
 def verify_hosts(
     config: Config, through: str | None = None, *, session: requests.Session | None = None
 ) -> list[HostResult]:
@@ -139,7 +150,8 @@ def verify_hosts(
 
     address = config.settings.outpost.address.rstrip("/")
     with anonymous_client(config, session) as client:
-        results = [ask_host(client, app.host, address, through) for app in config.desired.apps]
+        hosts = [app.host for app in config.desired.targets]
+        results = [ask_host(client, host, address, through) for host in hosts]
     for result in results:
         log.debug("%s: %s via %s", result.host, result.classification, result.via)
     return results

@@ -113,29 +113,32 @@ def render_blueprint(settings: Settings, desired: DesiredState) -> str:
         allow_unicode=True,
         width=YAML_WIDTH,
     )
-    caution = _OUTPOST_CAUTION if desired.apps else _NO_OUTPOST_ENTRY
+    caution = _OUTPOST_CAUTION if desired.targets else _NO_OUTPOST_ENTRY
     return _HEADER + caution + body
 
 
 def blueprint_document(desired: DesiredState) -> dict[str, Any]:
     """The blueprint as data, with ``Find``/``KeyOf`` where Authentik resolves references."""
     entries: list[dict[str, Any]] = []
-    for app in desired.apps:
+    for app in desired.targets:
         entries.append(_provider_entry(app))
         entries.append(_application_entry(app, desired.owner))
         entries.extend(_binding_entries(app))
-    if desired.apps:
+    if desired.targets:
         # With no apps, an outpost entry would empty the outpost's list: leave it out instead.
         entries.append(_outpost_entry(desired))
     hosts = len(desired.apps)
+    domains = len(desired.domains)
+    described = f"{hosts} host{'' if hosts == 1 else 's'}"
+    if domains:
+        described += f" and {domains} domain{'' if domains == 1 else 's'}"
     return {
         "version": 1,
         "metadata": {
             "name": f"{desired.owner} forward auth",
             "labels": {
                 "blueprints.goauthentik.io/description": (
-                    f"Forward auth for {hosts} host{'' if hosts == 1 else 's'},"
-                    " rendered by provision"
+                    f"Forward auth for {described}, rendered by provision"
                 ),
             },
         },
@@ -152,18 +155,21 @@ def application_entry_id(app: DesiredApp) -> str:
 
 
 def _provider_entry(app: DesiredApp) -> dict[str, Any]:
+    attrs: dict[str, Any] = {
+        "mode": app.mode,
+        "external_host": app.external_host,
+        "authorization_flow": Find(FLOW, "slug", app.authorization_flow),
+        "invalidation_flow": Find(FLOW, "slug", app.invalidation_flow),
+        "access_token_validity": app.access_token_validity,
+        "skip_path_regex": app.skip_path_regex,
+    }
+    if app.is_domain:
+        attrs["cookie_domain"] = app.cookie_domain
     return {
         "model": PROXY_PROVIDER,
         "id": provider_entry_id(app),
         "identifiers": {"name": app.provider_name},
-        "attrs": {
-            "mode": "forward_single",
-            "external_host": app.external_host,
-            "authorization_flow": Find(FLOW, "slug", app.authorization_flow),
-            "invalidation_flow": Find(FLOW, "slug", app.invalidation_flow),
-            "access_token_validity": app.access_token_validity,
-            "skip_path_regex": app.skip_path_regex,
-        },
+        "attrs": attrs,
     }
 
 
@@ -207,5 +213,5 @@ def _outpost_entry(desired: DesiredState) -> dict[str, Any]:
     return {
         "model": OUTPOST,
         "identifiers": {"managed": desired.outpost_managed},
-        "attrs": {"providers": [KeyOf(provider_entry_id(app)) for app in desired.apps]},
+        "attrs": {"providers": [KeyOf(provider_entry_id(app)) for app in desired.targets]},
     }

@@ -3,7 +3,9 @@
 Per host, in this order (``route`` keeps it): client-sent ``X-authentik-*`` headers are
 deleted, ``/outpost.goauthentik.io/*`` goes to the outpost, ``forward_auth`` asks
 ``/outpost.goauthentik.io/auth/caddy`` (anonymous: the outpost's redirect to its login start)
-and copies the identity headers, then the backend (DESIGN §10).
+and copies the identity headers, then the backend (DESIGN §10). A domain gets a block for its
+auth host and one for ``*.<domain>`` (Caddy's wildcard is one label; a declared host's own site
+is more specific and wins).
 """
 
 from __future__ import annotations
@@ -35,13 +37,15 @@ def render_caddy(settings: Settings, desired: DesiredState) -> str:
     caddy = settings.caddy
     address = settings.outpost.address.rstrip("/")
     problems = [unsafe_url("outpost.address", address)]
-    for index, app in enumerate(desired.apps):
-        if app.backend is not None:
-            problems.append(unsafe_url(f"apps[{index}].backend", app.backend))
+    for section, targets in (("apps", desired.apps), ("domains", desired.domains)):
+        for index, app in enumerate(targets):
+            if app.backend is not None:
+                problems.append(unsafe_url(f"{section}[{index}].backend", app.backend))
     found = [p for p in problems if p]
     if found:
         raise ConfigError(found)
-    blocks = [_site(app, address, caddy) for app in desired.apps]
+    blocks = [_site(app, app.host, address, caddy) for app in desired.targets]
+    blocks += [_site(d, f"*.{d.cookie_domain}", address, caddy) for d in desired.domains]
     log.debug("rendered %d Caddy site blocks", len(blocks))
     return _HEADER + "".join(f"\n{block}" for block in blocks)
 
@@ -53,9 +57,9 @@ def site_address(host: str, caddy: CaddySettings) -> str:
     return f"{scheme}{host}{port}"
 
 
-def _site(app: DesiredApp, address: str, caddy: CaddySettings) -> str:
+def _site(app: DesiredApp, host: str, address: str, caddy: CaddySettings) -> str:
     lines = [
-        f"{site_address(app.host, caddy)} {{",
+        f"{site_address(host, caddy)} {{",
         "\troute {",
         "\t\t# Never let a client-sent X-authentik-* header reach the outpost or the backend.",
         *(f"\t\trequest_header -{pattern}" for pattern in CLIENT_HEADER_PATTERNS),
@@ -87,7 +91,8 @@ def _backend(app: DesiredApp) -> list[str]:
     if app.backend is not None:
         return [f"\t\treverse_proxy {app.backend}"]
     return [
-        "\t\t# PLACEHOLDER: this app has no `backend` in provision.yaml. Set it and render",
+        f"\t\t# PLACEHOLDER: this {'domain' if app.is_domain else 'app'} has no `backend` in"
+        " provision.yaml. Set it and render",
         "\t\t# again, or replace the next line with `reverse_proxy <your app>`.",
         '\t\trespond "no backend configured" 503',
     ]

@@ -3,7 +3,8 @@
 Each host asks the outpost with ``auth_request`` (``/outpost.goauthentik.io/auth/nginx``
 answers 401 when nobody is logged in; nginx then redirects to the outpost's ``start``), copies
 the identity headers onto the backend request, and routes ``/outpost.goauthentik.io/`` to the
-outpost (DESIGN §10).
+outpost (DESIGN §10). A domain gets a block for its auth host and one for every host under it
+(``server_name .example.com``: nginx prefers a declared host's exact name to it).
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def render_nginx(settings: Settings, desired: DesiredState) -> str:
     if problems:
         raise ConfigError(problems)
     tls = _outpost_tls(settings) if address.startswith("https://") else []
-    blocks = [_server(app, address, nginx, tls) for app in desired.apps]
+    blocks = [_server(app, app.host, address, nginx, tls) for app in desired.targets]
+    blocks += [_server(d, f".{d.cookie_domain}", address, nginx, tls) for d in desired.domains]
     log.debug("rendered %d nginx server blocks", len(blocks))
     header = _HEADER.format(more=_MORE if nginx.headers_more else "")
     if not nginx.headers_more:
@@ -66,9 +68,10 @@ def render_nginx(settings: Settings, desired: DesiredState) -> str:
 
 def _problems(address: str, desired: DesiredState) -> list[str | None]:
     found = [unsafe_url("outpost.address", address)]
-    for index, app in enumerate(desired.apps):
-        if app.backend is not None:
-            found.append(unsafe_url(f"apps[{index}].backend", app.backend))
+    for section, targets in (("apps", desired.apps), ("domains", desired.domains)):
+        for index, app in enumerate(targets):
+            if app.backend is not None:
+                found.append(unsafe_url(f"{section}[{index}].backend", app.backend))
     return found
 
 
@@ -86,11 +89,13 @@ def _outpost_tls(settings: Settings) -> list[str]:
     ]
 
 
-def _server(app: DesiredApp, address: str, nginx: NginxSettings, tls: list[str]) -> str:
+def _server(
+    app: DesiredApp, server_name: str, address: str, nginx: NginxSettings, tls: list[str]
+) -> str:
     lines = [
         "server {",
         f"    listen {nginx.listen};",
-        f"    server_name {app.host};",
+        f"    server_name {server_name};",
         "    underscores_in_headers off;",
         "    ignore_invalid_headers on;",
         "    # The outpost's answer carries a JWT and the groups: more than nginx's 4k default.",
@@ -158,8 +163,10 @@ def _app_location(app: DesiredApp) -> list[str]:
     if app.backend is not None:
         lines.append(f"        proxy_pass {app.backend};")
     else:
+        what = "domain" if app.is_domain else "app"
         lines += [
-            "        # PLACEHOLDER: this app has no `backend` in provision.yaml. Set it and render",
+            f"        # PLACEHOLDER: this {what} has no `backend` in provision.yaml. Set it and"
+            " render",
             "        # again, or replace the next line with `proxy_pass http://<your app>;`.",
             "        return 503;",
         ]

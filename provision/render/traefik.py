@@ -1,13 +1,16 @@
 """Traefik v3 dynamic configuration (file provider) for the declared hosts (DESIGN §6).
 
 Per host: a router sending ``/outpost.goauthentik.io/`` to the outpost, and, for apps with a
-``backend``, the app router behind the header-stripping and forwardAuth middlewares.
+``backend``, the app router behind the header-stripping and forwardAuth middlewares. A domain
+gets the same for its auth host, and again for every host under the domain (``HostRegexp``, at
+a priority below every app router, so a declared host keeps its own).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 import yaml
@@ -27,6 +30,10 @@ AUTH_PATH = "/outpost.goauthentik.io/auth/traefik"
 # Traefik's default priority is the rule's length (under 270 even for a 253-character host), so
 # this puts the outpost's own paths (start, callback, sign_out) above the app router on any host.
 OUTPOST_ROUTER_PRIORITY = 1000
+# A domain's routers for the hosts under it: the outpost's paths just below the hosts' own,
+# everything else below any router with a Host rule (priority 1 is Traefik's lowest).
+DOMAIN_OUTPOST_PRIORITY = 999
+DOMAIN_ROUTER_PRIORITY = 1
 FORMATS = ("yaml", "json")
 # Long rules stay on one line instead of being folded, so each router can be found with grep.
 YAML_WIDTH = 4096
@@ -68,11 +75,19 @@ def traefik_config(settings: Settings, desired: DesiredState) -> dict[str, Any]:
     problems: list[str] = []
     routers: dict[str, Any] = {}
     services: dict[str, Any] = {traefik.outpost_service: _outpost_service(address, traefik)}
-    for app in desired.apps:
-        _add(routers, f"{app.slug}-outpost", _outpost_router(app, traefik), "router", problems)
+    for app in desired.targets:
+        rule = f"Host(`{app.host}`)"
+        _add(routers, f"{app.slug}-outpost", _outpost_router(rule, traefik), "router", problems)
         if app.backend is not None:
-            _add(routers, app.slug, _app_router(app, traefik), "router", problems)
+            _add(routers, app.slug, _app_router(app, rule, traefik), "router", problems)
             _add(services, app.slug, _load_balancer(app.backend), "service", problems)
+    for domain in desired.domains:
+        rule = f"HostRegexp(`{domain_regex(domain.cookie_domain)}`)"
+        outpost = _outpost_router(rule, traefik, DOMAIN_OUTPOST_PRIORITY)
+        _add(routers, f"{domain.slug}-domain-outpost", outpost, "router", problems)
+        if domain.backend is not None:
+            router = _app_router(domain, rule, traefik) | {"priority": DOMAIN_ROUTER_PRIORITY}
+            _add(routers, f"{domain.slug}-domain", router, "router", problems)
     if problems:
         raise ConfigError(problems)
     # Traefik refuses an empty `routers:` map ("cannot be a standalone element").
@@ -118,16 +133,23 @@ def _strip_headers() -> dict[str, Any]:
     return {"headers": {"customRequestHeaders": dict.fromkeys(AUTH_RESPONSE_HEADERS, "")}}
 
 
-def _outpost_router(app: DesiredApp, traefik: TraefikSettings) -> dict[str, Any]:
+def domain_regex(domain: str) -> str:
+    """The domain and every host under it, at any depth, as Traefik's HostRegexp takes it."""
+    return "^(?:.+\\.)?" + re.escape(domain) + "$"
+
+
+def _outpost_router(
+    rule: str, traefik: TraefikSettings, priority: int = OUTPOST_ROUTER_PRIORITY
+) -> dict[str, Any]:
     router: dict[str, Any] = {
-        "rule": f"Host(`{app.host}`) && PathPrefix(`{OUTPOST_PATH_PREFIX}`)",
-        "priority": OUTPOST_ROUTER_PRIORITY,
+        "rule": f"{rule} && PathPrefix(`{OUTPOST_PATH_PREFIX}`)",
+        "priority": priority,
     }
     return router | _placement(traefik) | {"service": traefik.outpost_service} | _tls(traefik)
 
 
-def _app_router(app: DesiredApp, traefik: TraefikSettings) -> dict[str, Any]:
-    router: dict[str, Any] = {"rule": f"Host(`{app.host}`)"}
+def _app_router(app: DesiredApp, rule: str, traefik: TraefikSettings) -> dict[str, Any]:
+    router: dict[str, Any] = {"rule": rule}
     chain = {"middlewares": [strip_middleware_name(traefik), traefik.middleware]}
     return router | _placement(traefik) | chain | {"service": app.slug} | _tls(traefik)
 

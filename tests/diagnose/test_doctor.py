@@ -207,3 +207,22 @@ def test_doctor_names_the_proxy_the_token_goes_through(cli: Cli) -> None:
 def test_doctor_shows_no_proxy_line_when_direct(cli: Cli) -> None:
     cli.config()
     assert "go through" not in cli("doctor").out
+
+
+def test_caddy_on_a_port_browsers_must_name_is_a_warning(cli: Cli) -> None:
+    cli.sync()
+    cli.config(caddy={"auto_https": True, "port": 8443})
+    result = cli("doctor", "--output", "json")
+    check = _checks(result)["caddy.port"]
+    assert check["status"] == "warn"
+    assert "Host sonarr.home.example.com:8443" in check["reason"]
+    assert "port 443" in check["fix"]
+    assert result.code == 0
+
+
+def test_caddy_on_the_default_port_is_fine_and_unset_is_not_checked(cli: Cli) -> None:
+    cli.sync()
+    cli.config(caddy={"auto_https": False, "port": 80})
+    assert _statuses(cli("doctor", "--output", "json"))["caddy.port"] == "ok"
+    cli.config()
+    assert "caddy.port" not in _statuses(cli("doctor", "--output", "json"))

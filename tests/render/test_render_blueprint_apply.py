@@ -45,12 +45,18 @@ APPS: list[dict[str, Any]] = [
 ]
 
 
+DOMAINS = [
+    {"domain": "home.example.test", "auth_host": "auth.home.example.test", "groups": ["ops"]}
+]
+
+
 def _document(url: str) -> dict[str, Any]:
     return {
         "authentik": {"url": url, "timeout": 10},
         "secrets": {"sops_file": None},
         "owner": "authentik-provision",
         "apps": APPS,
+        "domains": DOMAINS,
     }
 
 
@@ -101,6 +107,7 @@ def _end_state(fake: FakeAuthentik) -> dict[str, Any]:
                 flows[p["invalidation_flow"]],
                 p["access_token_validity"],
                 p["skip_path_regex"],
+                p["cookie_domain"],
             )
             for p in providers.values()
         },
@@ -147,17 +154,25 @@ def test_blueprint_creates_what_sync_creates(
     synced, imported = _end_state(by_sync), _end_state(by_blueprint)
     assert imported == synced
     # The comparison is over real content, not two empty servers.
-    assert sorted(synced["applications"]) == ["grafana", "jelly", "sonarr"]
+    assert sorted(synced["applications"]) == ["grafana", "home-example-test", "jelly", "sonarr"]
     assert synced["bindings"] == [
         ("grafana", "admins", 0),
         ("grafana", "ops", 1),
+        ("home-example-test", "ops", 0),
         ("sonarr", "media", 0),
     ]
     assert synced["outpost"] == [
         "Provider for Grafana",
         "Provider for Jellyfin",
         "Provider for Sonarr",
+        "Provider for home.example.test",
     ]
+    domain = synced["providers"]["Provider for home.example.test"]
+    assert (domain[0], domain[1], domain[-1]) == (
+        "forward_domain",
+        "https://auth.home.example.test",
+        "home.example.test",
+    )
     assert synced["providers"]["Provider for Grafana"][2] == (
         "default-provider-authorization-explicit-consent"
     )
@@ -172,7 +187,7 @@ def test_importing_the_blueprint_twice_changes_nothing(
     first = _end_state(fake)
     _import(fake, text)
     assert _end_state(fake) == first
-    assert len(fake.state.policy_bindings()) == 3
+    assert len(fake.state.policy_bindings()) == 4
 
 
 def test_blueprint_replaces_the_outpost_list_where_sync_merges(
@@ -186,4 +201,4 @@ def test_blueprint_replaces_the_outpost_list_where_sync_merges(
     _import(by_blueprint, _blueprint_text(by_blueprint, tmp_path))
     assert "Someone else's" in _end_state(by_sync)["outpost"]
     assert "Someone else's" not in _end_state(by_blueprint)["outpost"]
-    assert len(_end_state(by_blueprint)["outpost"]) == 3
+    assert len(_end_state(by_blueprint)["outpost"]) == 4
