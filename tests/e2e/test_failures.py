@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from provision.testing.fake_authentik import FakeAuthentik
+from provision.testing.fake_authentik import FakeAuthentik, RecordedRequest
 from tests.e2e.conftest import Cli, hosts
 from tests.support import free_port
 
@@ -101,3 +101,36 @@ def test_internal_error_is_70_with_traceback(cli: Cli, fake: FakeAuthentik, tmp_
     result = cli("sync", environ=cli.environ | {"RUNTIME_DIRECTORY": str(not_a_dir)})
     assert result.code == 70
     assert "Traceback" in result.err and "internal error" in result.err
+
+
+def test_a_500_on_the_sixth_write_reports_what_was_applied_and_a_rerun_converges(
+    cli: Cli, fake: FakeAuthentik
+) -> None:
+    fake.state.add_group("media")
+    cli.config(hosts(8), authentik={"concurrency": 1})
+    transactional = "/api/v3/core/transactional/applications/"
+    landed: list[str] = []
+
+    def on_write(request: RecordedRequest) -> None:
+        landed.append(request.body["app"]["slug"])
+        if len(landed) == 5:  # the next write, the 6th, fails
+            fake.fail("PUT", f"^{transactional}$", status=500, times=1)
+
+    fake.on_write = on_write
+    failed = cli("sync")
+    fake.on_write = None
+    assert failed.code == 75  # HTTP 500 can heal: systemd retries it
+    assert "Applied 5 of 9 before the error:" in failed.out
+    for slug in landed:
+        assert f"create application {slug.title()!r}" in failed.out
+    assert f"PUT {transactional}: server error (HTTP 500)" in failed.err
+    assert "applied 5 of 9 changes before stopping" in failed.err
+    assert "the next sync converges" in failed.err
+    writes = fake.writes()
+    assert [r.status for r in writes] == [200] * 5 + [500]
+    fake.clear_log()
+    again = cli("sync")
+    assert again.code == 0, again.err
+    retried = [r.body["app"]["slug"] for r in fake.writes() if r.path == transactional]
+    assert retried == ["app05", "app06", "app07"]
+    assert cli("plan", "--detailed-exitcode").code == 0
