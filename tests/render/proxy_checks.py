@@ -6,8 +6,56 @@ redirect is the only thing that differs (nginx builds it itself, Caddy passes th
 
 from __future__ import annotations
 
-from tests.support import IDENTITY_HEADERS
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+from provision.model import DesiredState
+from provision.settings import Settings
+from provision.testing.fake_authentik import FakeAuthentik
+from tests.render.render_support import load_case, write_config
+from tests.support import IDENTITY_HEADERS, serve_hosts
+from tests.support.backends import Backend
 from tests.support.stack import HOSTS, SPOOFED, SPOOFED_HEADERS, Stack, x_authentik
+
+
+class RunningProxy(Protocol):
+    url: str
+
+    def errors(self) -> list[str]: ...
+
+
+Render = Callable[[Settings, DesiredState], str]
+Run = Callable[[Path, Path, int], AbstractContextManager[Any]]
+
+
+@contextmanager
+def rendered_stack(
+    directory: Path, port: int, section: dict[str, Any], render: Render, file_name: str, run: Run
+) -> Iterator[Stack]:
+    """The fake's outpost, one echo backend per host, and the real proxy running the rendering
+    (``section`` is the proxy's part of provision.yaml); its error log must stay empty."""
+    with (
+        FakeAuthentik(token="t") as fake,
+        Backend(HOSTS[0]) as one,
+        Backend(HOSTS[1]) as two,
+    ):
+        serve_hosts(fake, HOSTS)
+        backends = {HOSTS[0]: one, HOSTS[1]: two}
+        document = {
+            "secrets": {"sops_file": None},
+            "outpost": {"address": fake.url},
+            **section,
+            "apps": [{"host": h, "any_user": True, "backend": b.url} for h, b in backends.items()],
+        }
+        config = load_case(write_config(directory, document))
+        rendered = directory / file_name
+        rendered.write_text(render(config.settings, config.desired), encoding="utf-8")
+        with run(directory, rendered, port) as proxy:
+            yield Stack(fake, proxy.url, backends)
+            assert proxy.errors() == []
+
 
 START = "/outpost.goauthentik.io/start"
 
@@ -89,3 +137,15 @@ def large_identity_headers_pass(stack: Stack) -> None:
     response = stack.get(HOSTS[0], headers={"Cookie": f"{name}={value}"})
     assert response.status_code == 200, response.text
     assert x_authentik(response.json())["x-authentik-groups"] == ["|".join(groups)]
+
+
+# What every proxy must do; each real-proxy module runs all of them against its stack.
+EVERY_PROXY = (
+    anonymous_requests_are_sent_to_the_login,
+    anonymous_spoofed_user_never_reaches_the_backend,
+    logged_in_requests_carry_only_the_outposts_identity,
+    spoofed_headers_are_replaced_or_removed,
+    the_client_cannot_choose_the_host_the_outpost_checks,
+    outpost_paths_reach_the_outpost_not_the_backend,
+    large_identity_headers_pass,
+)
