@@ -1,4 +1,8 @@
-"""The planner as a table: one file per case under tests/data/plans/ (desired, actual, expected)."""
+"""The planner as a table: one file per case under tests/data/plans/ (desired, actual, expected).
+
+A case lists its changes (`expect`), some bodies, and every update's `[field, old, new]` diffs
+under `diffs` by `kind app` (`outpost -`), as the JSON output shows them.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from provision.model import (
 )
 from provision.plan import Change, Plan
 from provision.planner import plan
+from provision.report import change_json
 from provision.settings import Settings
 from provision.versions import profile_for
 
@@ -89,11 +94,18 @@ def test_planner_case(path: Path) -> None:
         assert sorted(p for p in outpost.add if isinstance(p, int)) == case["outpost"]["add"]
         assert sorted(outpost.remove) == case["outpost"]["remove"]
         assert dict(outpost.config) == case["outpost"].get("config", {})
-    for diff in case.get("diffs", []):
-        kind, app, field = diff["change"].split()
-        (change,) = [c for c in result.changes if c.kind == kind and c.app == app.strip("-")]
-        (found,) = [d for d in change.diffs if d.field == field]
-        assert (found.old, found.new) == (diff["old"], diff["new"])
+    assert _diffs(result) == case.get("diffs", {})
+
+
+def _diffs(result: Plan) -> dict[str, list[list[Any]]]:
+    """Each update's ``[field, old, new]`` as the JSON output shows them, by ``kind app``."""
+    return {
+        f"{c.kind} {c.app or '-'}": [
+            [d["field"], d["old"], d["new"]] for d in change_json(c)["diffs"]
+        ]
+        for c in result.changes
+        if c.action == "update"
+    }
 
 
 def test_planner_is_deterministic() -> None:
