@@ -8,10 +8,26 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import Any, Protocol
+from typing import Any, Protocol, assert_never
 
+from provision.changes import (
+    AttachApplication,
+    Change,
+    CreateApplication,
+    CreateBinding,
+    CreateProvider,
+    DeleteApplication,
+    DeleteBinding,
+    DeleteOrphan,
+    DeleteProvider,
+    NewProvider,
+    ProviderRef,
+    UpdateApplication,
+    UpdateOutpost,
+    UpdateProvider,
+)
 from provision.errors import ApplyFailedError, AuthentikError, ProvisionError
-from provision.plan import Change, OutpostChange, Plan
+from provision.plan import Plan
 
 log = logging.getLogger(__name__)
 OUTPOST_ATTEMPTS = 5
@@ -52,6 +68,13 @@ class _Refs:
     transactional: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def provider(self, ref: ProviderRef) -> int:
+        """The pk of an existing provider, or of the one created in this run for an app."""
+        if isinstance(ref, NewProvider):
+            with self.lock:
+                return self.providers[ref.app]
+        return ref
+
 
 class _Stopped(Exception):
     """A write was not started because a stop was asked for."""
@@ -75,13 +98,13 @@ def apply(
     result = ApplyResult()
     refs = _Refs()
     stop = stop or threading.Event()
-    for _, stage in groupby(plan.changes, key=lambda c: c.order):
+    for _, stage in groupby(plan.changes, key=lambda c: c.stage):
         changes = list(stage)
         try:
             if stop.is_set():
                 raise _StageFailed([_Stopped()])
-            if changes[0].kind == "outpost" and plan.outpost is not None:
-                _merge(client, plan.outpost, refs, result)
+            if isinstance(changes[0], UpdateOutpost):
+                _merge(client, changes[0], refs, result)
                 _done(result, changes[0], on_change)
                 continue
             write = _guarded(lambda c: _write(client, c, refs), stop)
@@ -97,12 +120,11 @@ class _StageFailed(Exception):
         self.errors = errors
 
 
-def _merge(client: Writer, change: OutpostChange, refs: _Refs, result: ApplyResult) -> None:
+def _merge(client: Writer, change: UpdateOutpost, refs: _Refs, result: ApplyResult) -> None:
     try:
         _read_back_providers(client, refs)
-        result.outpost_providers, result.outpost_attempts = merge_outpost(
-            client, change, refs.providers
-        )
+        add = {refs.provider(ref) for ref in change.add}
+        result.outpost_providers, result.outpost_attempts = merge_outpost(client, change, add)
     except ProvisionError as exc:
         raise _StageFailed([exc]) from exc
 
@@ -187,73 +209,65 @@ def _read_back_providers(client: Writer, refs: _Refs) -> None:
 
 
 def _write(client: Writer, change: Change, refs: _Refs) -> None:
-    body = dict(change.body)
-    if change.kind == "orphan":
-        client.delete_proxy_provider(int(str(change.pk)))
-    elif change.kind == "provider":
-        _write_provider(client, change, body, refs)
-    elif change.transactional:
-        _create_with_provider(client, change, body, refs)
-    elif change.kind == "application":
-        _write_application(client, change, body, refs)
-    elif change.kind == "binding" and change.action == "create":
-        client.create_policy_binding(body)
-    elif change.kind == "binding" and change.action == "delete":
-        client.delete_policy_binding(str(change.pk))
-    else:
-        raise ValueError(f"no writer for {change.action} {change.kind}")
+    match change:
+        case DeleteOrphan() | DeleteProvider():
+            client.delete_proxy_provider(change.pk)
+        case CreateProvider():
+            created = client.create_proxy_provider(dict(change.body))
+            with refs.lock:
+                refs.providers[change.app] = int(created["pk"])
+        case UpdateProvider():
+            client.update_proxy_provider(change.pk, dict(change.body))
+        case CreateApplication():
+            _create_with_provider(client, change, refs)
+        case AttachApplication():
+            written = client.create_application(dict(change.body))
+            if change.icon:
+                client.set_application_icon_url(str(written.get("slug") or change.app), change.icon)
+        case UpdateApplication():
+            _update_application(client, change, refs)
+        case DeleteApplication():
+            client.delete_application(change.slug)
+        case CreateBinding():
+            client.create_policy_binding(dict(change.body))
+        case DeleteBinding():
+            client.delete_policy_binding(change.pk)
+        case UpdateOutpost():
+            raise ValueError("the outpost is merged once per run, not written as a change")
+        case _:
+            assert_never(change)
 
 
-def _write_provider(client: Writer, change: Change, body: Json, refs: _Refs) -> None:
-    if change.action == "create":
-        created = client.create_proxy_provider(body)
-        with refs.lock:
-            refs.providers[change.app] = int(created["pk"])
-    elif change.action == "update":
-        client.update_proxy_provider(int(str(change.pk)), body)
-    else:
-        client.delete_proxy_provider(int(str(change.pk)))
-
-
-def _create_with_provider(client: Writer, change: Change, body: Json, refs: _Refs) -> None:
+def _create_with_provider(client: Writer, change: CreateApplication, refs: _Refs) -> None:
     bindings = [{"group": g.pk, "order": order} for order, g in enumerate(change.bindings)]
-    client.create_application_with_provider(dict(change.provider_body), body, bindings)
+    client.create_application_with_provider(change.provider.body(), change.body, bindings)
     with refs.lock:
-        refs.transactional[change.app] = str(change.provider_body["name"])
+        refs.transactional[change.app] = change.provider.name
     if change.icon:
         client.set_application_icon_url(change.app, change.icon)
 
 
-def _write_application(client: Writer, change: Change, body: Json, refs: _Refs) -> None:
-    if change.action == "delete":
-        client.delete_application(str(change.pk))
-        return
-    if "provider" in body and body["provider"] is None:
-        with refs.lock:
-            body["provider"] = refs.providers[change.app]
-    if change.action == "create":
-        written = client.create_application(body)
-    else:
-        written = client.update_application(str(change.pk), body) if body else {}
-    slug = str(written.get("slug") or change.pk or change.app)
+def _update_application(client: Writer, change: UpdateApplication, refs: _Refs) -> None:
+    body: Json = dict(change.body)
+    if change.provider is not None:
+        body["provider"] = refs.provider(change.provider)
+    if body:
+        client.update_application(change.slug, body)
     if change.icon:
-        client.set_application_icon_url(slug, change.icon)
+        client.set_application_icon_url(change.slug, change.icon)
 
 
-def merge_outpost(
-    client: Writer, change: OutpostChange, created: dict[str, int]
-) -> tuple[list[int], int]:
+def merge_outpost(client: Writer, change: UpdateOutpost, add: set[int]) -> tuple[list[int], int]:
     """Merge our providers into the outpost's list, keeping everyone else's, and our config
     keys into its config, keeping every other key (a PATCH replaces the whole config, 11).
 
     The outpost is re-read right before the PATCH and again after it; if another writer
     replaced it in between, the merge is redone (bounded).
     """
-    add = set(change.add_pks) | {created[slug] for slug in change.add_apps}
     for attempt in range(1, OUTPOST_ATTEMPTS + 1):
-        outpost = client.get_outpost(change.outpost_pk)
+        outpost = client.get_outpost(change.pk)
         current = _providers(outpost)
-        wanted = (current - change.remove_pks) | add
+        wanted = (current - change.remove) | add
         body: Json = {}
         if wanted != current:
             body["providers"] = sorted(wanted)
@@ -261,16 +275,16 @@ def merge_outpost(
         if any(config.get(key) != value for key, value in change.config.items()):
             body["config"] = config | dict(change.config)
         if body:
-            client.update_outpost(change.outpost_pk, body)
-        after = client.get_outpost(change.outpost_pk)
+            client.update_outpost(change.pk, body)
+        after = client.get_outpost(change.pk)
         held = all((after.get("config") or {}).get(k) == v for k, v in change.config.items())
-        if add <= _providers(after) and not (_providers(after) & change.remove_pks) and held:
+        if add <= _providers(after) and not (_providers(after) & change.remove) and held:
             return sorted(_providers(after)), attempt
         log.warning("the outpost changed under us; merging again (attempt %d)", attempt)
     raise AuthentikError(
         f"the embedded outpost kept changing; {OUTPOST_ATTEMPTS} merges did not hold",
         method="PATCH",
-        path=f"/api/v3/outposts/instances/{change.outpost_pk}/",
+        path=f"/api/v3/outposts/instances/{change.pk}/",
     )
 
 

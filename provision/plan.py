@@ -2,104 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
 
+from provision.changes import (
+    APPLY_ORDER,
+    Action,
+    Change,
+    FieldDiff,
+    GroupRef,
+    Kind,
+    NewProvider,
+    ProviderRef,
+    UpdateOutpost,
+)
 from provision.errors import UnsafePlanError
 
-Action = Literal["create", "update", "delete"]
-Kind = Literal["provider", "orphan", "application", "binding", "outpost"]
-
-# Writes happen in this order. An application with no binding is open to every user, so new
-# bindings of existing applications come first (an adopted one is closed by the first write)
-# and bindings are deleted only after the new ones exist; an orphan provider goes before the
-# transaction that replaces it (its name must be free); prune deletions come after the outpost
-# no longer lists them.
-APPLY_ORDER: tuple[tuple[Action, Kind], ...] = (
-    ("create", "binding"),
-    ("delete", "orphan"),
-    ("create", "provider"),
-    ("update", "provider"),
-    ("create", "application"),
-    ("update", "application"),
-    ("delete", "binding"),
-    ("update", "outpost"),
-    ("delete", "application"),
-    ("delete", "provider"),
-)
-
-
-@dataclass(frozen=True)
-class FieldDiff:
-    field: str
-    old: Any
-    new: Any
-
-
-@dataclass(frozen=True)
-class GroupRef:
-    """A group an application is bound to, by pk (for Authentik) and name (for people)."""
-
-    pk: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Change:
-    """One write. ``app`` is the slug of the declared (or pruned) application it serves.
-
-    A new application carries ``provider_body`` and ``bindings`` too: it is created with its
-    proxy provider and group bindings in one transaction, so it never exists without them.
-    ``icon`` is an icon URL to set after the write, where the release takes it only through
-    ``set_icon_url`` (see ``provision.versions``).
-    """
-
-    action: Action
-    kind: Kind
-    app: str
-    name: str
-    diffs: tuple[FieldDiff, ...] = ()
-    body: Mapping[str, Any] = field(default_factory=dict)
-    pk: int | str | None = None
-    adopt: bool = False
-    provider_body: Mapping[str, Any] = field(default_factory=dict)
-    bindings: tuple[GroupRef, ...] = ()
-    icon: str = ""
-
-    @property
-    def transactional(self) -> bool:
-        """Whether this is a new application created with its provider and bindings at once."""
-        return self.action == "create" and self.kind == "application" and bool(self.provider_body)
-
-    @property
-    def objects(self) -> int:
-        return 2 + len(self.bindings) if self.transactional else 1
-
-    @property
-    def order(self) -> int:
-        return APPLY_ORDER.index((self.action, self.kind))
-
-
-@dataclass(frozen=True)
-class OutpostChange:
-    """The single outpost PATCH: providers to add (by app slug) and owned pks to drop, and
-    config keys to set (merged into the whole config, which a PATCH replaces)."""
-
-    outpost_pk: str
-    add_apps: tuple[str, ...] = ()
-    add_pks: frozenset[int] = frozenset()
-    remove_pks: frozenset[int] = frozenset()
-    config: Mapping[str, str] = field(default_factory=dict)
+__all__ = [
+    "APPLY_ORDER",
+    "Action",
+    "Change",
+    "FieldDiff",
+    "GroupRef",
+    "Kind",
+    "NewProvider",
+    "Plan",
+    "ProviderRef",
+]
 
 
 @dataclass(frozen=True)
 class Plan:
     changes: tuple[Change, ...]
-    outpost: OutpostChange | None = None
     kept: tuple[str, ...] = ()  # owned but undeclared objects left in place (no --prune)
     owned_apps: int = 0
     newly_bound: tuple[str, ...] = ()  # slugs whose provider this plan puts on the outpost
+
+    @property
+    def outpost(self) -> UpdateOutpost | None:
+        """The outpost PATCH, if the plan has one (it has at most one)."""
+        return next((c for c in self.changes if isinstance(c, UpdateOutpost)), None)
 
     @property
     def empty(self) -> bool:
@@ -120,7 +61,7 @@ class Plan:
 
     @property
     def _outpost_count(self) -> int:
-        return 1 if any(c.kind == "outpost" for c in self.changes) else 0
+        return 1 if self.outpost is not None else 0
 
     def raise_if_unsafe(self, *, force: bool) -> None:
         """Refuse mass deletions/updates of owned apps unless forced (DESIGN §4)."""

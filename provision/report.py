@@ -6,8 +6,16 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from provision.changes import (
+    AttachApplication,
+    Change,
+    CreateApplication,
+    CreateProvider,
+    DiffValue,
+    NewProvider,
+)
 from provision.model import DesiredApp
-from provision.plan import Change, Plan
+from provision.plan import Plan
 
 _SYMBOL = {"create": "+", "update": "~", "delete": "-"}
 _COLOUR = {"create": "\033[32m", "update": "\033[33m", "delete": "\033[31m"}
@@ -66,36 +74,59 @@ def _change_lines(change: Change, colour: bool) -> list[str]:
         head += f"  [{change.app}]"
     if colour:
         head = f"{_COLOUR[change.action]}{head}{_RESET}"
-    if change.transactional:
+    if isinstance(change, CreateApplication):
         head += "  (with its proxy provider and bindings, in one transaction)"
     if change.kind == "orphan":
         head += "  (left by an interrupted run; replaced)"
-    rows: list[tuple[str, str]] = []
-    if change.action == "create" and change.kind != "binding":
-        rows = _shown(change.body) + [(f"provider.{k}", v) for k, v in _shown(change.provider_body)]
-        rows += [("binding", f"group {g.name}") for g in change.bindings]
-        if change.icon:
-            rows.append(("meta_icon", _show(change.icon)))
-    elif change.action == "update":
+    rows = _created_rows(change)
+    if change.action == "update":
         rows = [(d.field, f"{_show(d.old)} -> {_show(d.new)}") for d in change.diffs]
     width = max((len(k) for k, _ in rows), default=0)
     return [head] + [f"      {k.ljust(width)}  {v}" for k, v in rows]
 
 
-def _shown(body: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _created_rows(change: Change) -> list[tuple[str, str]]:
+    """The fields a new provider or application is created with (flows and pks hidden)."""
+    if isinstance(change, CreateProvider):
+        return _shown(change.body)
+    if not isinstance(change, CreateApplication | AttachApplication):
+        return []
+    rows = _shown(change.body)
+    if isinstance(change, CreateApplication):
+        rows += [(f"provider.{k}", v) for k, v in _shown(change.provider.body())]
+        rows += [("binding", f"group {g.name}") for g in change.bindings]
+    if change.icon:
+        rows.append(("meta_icon", _show(change.icon)))
+    return rows
+
+
+def _shown(body: Mapping[str, str | int | None]) -> list[tuple[str, str]]:
     return [
         (k, _show(v)) for k, v in body.items() if k not in _HIDDEN_ON_CREATE and v not in (None, "")
     ]
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if value is None:
-        return "(none)"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    return str(value)
+def _show(value: DiffValue) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(str(v) for v in _plain_list(value)) + "]"
+    plain = _plain(value)
+    if isinstance(plain, str):
+        return json.dumps(plain, ensure_ascii=False)
+    return "(none)" if plain is None else str(plain)
+
+
+def _plain(value: DiffValue) -> str | int | list[int | str] | None:
+    """A diff value as JSON shows it: a provider made in this run is ``(new)``."""
+    if isinstance(value, NewProvider):
+        return "(new)"
+    if isinstance(value, tuple):
+        return _plain_list(value)
+    return value
+
+
+def _plain_list(values: tuple[int | NewProvider, ...]) -> list[int | str]:
+    """An outpost's providers, those made in this run as ``(new: slug)``."""
+    return [f"(new: {v.app})" if isinstance(v, NewProvider) else v for v in values]
 
 
 def plan_json(plan: Plan, apps: Sequence[DesiredApp] = ()) -> dict[str, Any]:
@@ -120,17 +151,19 @@ def change_json(change: Change) -> dict[str, Any]:
         "app": change.app,
         "name": change.name,
         "adopt": change.adopt,
-        "diffs": [{"field": d.field, "old": d.old, "new": d.new} for d in change.diffs],
+        "diffs": [
+            {"field": d.field, "old": _plain(d.old), "new": _plain(d.new)} for d in change.diffs
+        ],
         **_transaction_json(change),
     }
 
 
 def _transaction_json(change: Change) -> dict[str, Any]:
-    if not change.transactional:
+    if not isinstance(change, CreateApplication):
         return {}
     return {
         "transaction": True,
-        "provider": change.provider_body.get("name"),
+        "provider": change.provider.name,
         "bindings": [{"group": g.name} for g in change.bindings],
     }
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from provision.fields import ApplicationFields, ProviderFields
 from provision.model import DesiredApp, DesiredState
 from provision.settings import Settings
 
@@ -154,42 +155,30 @@ def application_entry_id(app: DesiredApp) -> str:
     return f"application-{app.slug}"
 
 
+def _flow(slug: str) -> Find:
+    return Find(FLOW, "slug", slug)
+
+
 def _provider_entry(app: DesiredApp) -> dict[str, Any]:
-    attrs: dict[str, Any] = {
-        "mode": app.mode,
-        "external_host": app.external_host,
-        "authorization_flow": Find(FLOW, "slug", app.authorization_flow),
-        "invalidation_flow": Find(FLOW, "slug", app.invalidation_flow),
-        "access_token_validity": app.access_token_validity,
-        "skip_path_regex": app.skip_path_regex,
-    }
-    if app.is_domain:
-        attrs["cookie_domain"] = app.cookie_domain
+    fields = ProviderFields.for_target(app, _flow)
     return {
         "model": PROXY_PROVIDER,
         "id": provider_entry_id(app),
-        "identifiers": {"name": app.provider_name},
-        "attrs": attrs,
+        "identifiers": {"name": fields.name},
+        "attrs": fields.attrs(),
     }
 
 
 def _application_entry(app: DesiredApp, owner: str) -> dict[str, Any]:
-    attrs: dict[str, Any] = {
-        "name": app.name,
-        "provider": KeyOf(provider_entry_id(app)),
-        "meta_launch_url": app.launch_url,
-        "meta_description": app.description,
-        "meta_publisher": owner,
-        "group": app.group,
-        "policy_engine_mode": "any",
-    }
-    if app.icon:
+    fields = ApplicationFields.for_target(app, owner)
+    attrs: dict[str, Any] = fields.attrs_with(KeyOf(provider_entry_id(app)))
+    if fields.icon:
         # The blueprint serializer takes the icon URL as `icon` (the API sets it separately).
-        attrs["icon"] = app.icon
+        attrs["icon"] = fields.icon
     return {
         "model": APPLICATION,
         "id": application_entry_id(app),
-        "identifiers": {"slug": app.slug},
+        "identifiers": {"slug": fields.slug},
         "attrs": attrs,
     }
 

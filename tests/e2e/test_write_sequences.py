@@ -202,3 +202,33 @@ def test_outpost_authentik_host_is_one_patch_that_keeps_every_other_key(
     fake.clear_log()
     assert cli("sync").code == 0
     assert _writes(fake) == []
+
+
+def test_provider_made_for_an_existing_application_is_attached_by_its_new_pk(
+    cli: Cli, fake: FakeAuthentik
+) -> None:
+    # An owned application left without provider: the provider is created, then the
+    # application and the outpost get the pk Authentik gave it in this run.
+    fake.state.add_application(
+        "Open",
+        "open",
+        meta_launch_url="https://open.home.example.com",
+        meta_publisher=OWNER,
+    )
+    cli.config([{"host": "open.home.example.com", "any_user": True}], authentik=SERIAL)
+    plan = cli("plan")
+    assert 'provider  (none) -> "(new)"' in plan.out
+    fake.clear_log()
+    assert cli("sync").code == 0
+    flows = _ids(fake)["flows"]
+    created = next(p for p in fake.state.proxy_providers() if p["name"] == "Provider for Open")
+    assert _writes(fake) == [
+        (
+            "POST",
+            "/api/v3/providers/proxy/",
+            _provider("Provider for Open", "open.home.example.com", flows),
+        ),
+        ("PATCH", "/api/v3/core/applications/open/", {"provider": created["pk"]}),
+        ("PATCH", _outpost_path(fake), {"providers": [created["pk"]]}),
+    ]
+    assert _ids(fake)["apps"]["open"]["provider"] == created["pk"]

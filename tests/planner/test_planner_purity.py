@@ -7,7 +7,16 @@ from pathlib import Path
 
 import provision
 
-PURE_MODULES = ["planner.py", "plan.py", "model.py"]
+PURE_MODULES = [
+    "planner.py",
+    "plan_apps.py",
+    "plan_outpost.py",
+    "plan_index.py",
+    "plan.py",
+    "changes.py",
+    "fields.py",
+    "model.py",
+]
 # The renderers take Settings (whose validators check that a CA bundle file exists) but do
 # no I/O of their own: their direct imports are checked.
 RENDERERS = ["render/traefik.py", "render/blueprint.py"]

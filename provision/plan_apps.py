@@ -1,0 +1,170 @@
+"""The changes of one declared app: its proxy provider, application and group bindings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from provision.changes import (
+    AttachApplication,
+    Change,
+    CreateApplication,
+    CreateBinding,
+    CreateProvider,
+    DeleteBinding,
+    DiffValue,
+    FieldDiff,
+    GroupRef,
+    NewProvider,
+    ProviderRef,
+    UpdateApplication,
+    UpdateProvider,
+)
+from provision.fields import ApplicationFields, ProviderFields
+from provision.model import Application, DesiredApp, ProxyProvider, normalise_host_url
+from provision.plan_index import StateIndex
+
+
+def provider_fields(app: DesiredApp, index: StateIndex) -> ProviderFields[str]:
+    return ProviderFields.for_target(app, index.flow_pk)
+
+
+def new_application(app: DesiredApp, index: StateIndex) -> CreateApplication:
+    """The application with its provider and bindings, for the transactional endpoint."""
+    return CreateApplication(
+        app=app.slug,
+        name=app.name,
+        provider=provider_fields(app, index),
+        application=ApplicationFields.for_target(app, index.owner),
+        bindings=tuple(GroupRef(index.actual.groups[g], g) for g in app.access.groups),
+        icon_in_body=index.actual.profile.icon_in_body,
+    )
+
+
+def new_provider(app: DesiredApp, index: StateIndex) -> CreateProvider:
+    return CreateProvider(app=app.slug, name=app.provider_name, fields=provider_fields(app, index))
+
+
+def update_provider(
+    app: DesiredApp, provider: ProxyProvider, index: StateIndex, adopting: bool
+) -> list[Change]:
+    """A PATCH of the provider's fields that differ from the declared ones, if any."""
+    want = provider_fields(app, index).body()
+    have = {key: getattr(provider, key) for key in want}  # ProxyProvider uses Authentik's names
+    diffs = _diff(have, want, same={"external_host": normalise_host_url})
+    if not diffs:
+        return []
+    # Authentik resets `mode` to proxy when a PATCH omits it (transcript 03d).
+    body = {"mode": app.mode} | {d.field: want[d.field] for d in diffs}
+    update = UpdateProvider(
+        app=app.slug, name=provider.name, diffs=diffs, adopt=adopting, pk=provider.pk, body=body
+    )
+    return [update]
+
+
+def attach_application(
+    app: DesiredApp, provider: ProxyProvider, index: StateIndex
+) -> AttachApplication:
+    """A new application open to every user on an existing provider (it has no bindings)."""
+    return AttachApplication(
+        app=app.slug,
+        name=app.name,
+        application=ApplicationFields.for_target(app, index.owner),
+        provider=provider.pk,
+        icon_in_body=index.actual.profile.icon_in_body,
+    )
+
+
+def plan_existing_application(
+    app: DesiredApp, existing: Application, provider: ProxyProvider | None, index: StateIndex
+) -> list[Change]:
+    """The update and bindings of an application (``provider`` None: created in this run)."""
+    fields = ApplicationFields.for_target(app, index.owner)
+    update = _update_application(app, existing, provider, fields, index)
+    return ([update] if update else []) + _plan_bindings(app, existing, index)
+
+
+def _update_application(
+    app: DesiredApp,
+    existing: Application,
+    provider: ProxyProvider | None,
+    fields: ApplicationFields,
+    index: StateIndex,
+) -> UpdateApplication | None:
+    in_body = index.actual.profile.icon_in_body
+    want: dict[str, DiffValue] = dict(fields.attrs_with(provider.pk if provider else None))
+    if fields.icon and in_body:
+        want["meta_icon"] = fields.icon
+    have = {key: getattr(existing, key) for key in want}
+    diffs = _diff(have, want)
+    icon = fields.icon if fields.icon and not in_body else ""
+    if icon and existing.meta_icon != icon:
+        diffs = (*diffs, FieldDiff("meta_icon", existing.meta_icon or None, icon))
+    else:
+        icon = ""
+    ref: ProviderRef | None = provider.pk if provider else None
+    if provider is None:
+        ref = NewProvider(app.slug)
+        diffs = (
+            *(d for d in diffs if d.field != "provider"),
+            FieldDiff("provider", existing.provider, ref),
+        )
+    if not diffs:
+        return None
+    changed = {d.field for d in diffs}
+    body = {k: v for k, v in want.items() if k in changed and isinstance(v, str)}
+    return UpdateApplication(
+        app=app.slug,
+        name=app.name,
+        diffs=diffs,
+        adopt=not index.owned(existing),
+        slug=existing.slug,
+        body=body,
+        provider=ref if "provider" in changed else None,
+        icon=icon,
+    )
+
+
+def _plan_bindings(app: DesiredApp, existing: Application, index: StateIndex) -> list[Change]:
+    """Bindings of an existing application: the missing ones are created before any binding
+    is deleted (see APPLY_ORDER), so a change of groups never leaves it with none."""
+    current = index.bindings.get(existing.pk, [])
+    have = {b.group for b in current}
+    wanted = [index.actual.groups[g] for g in app.access.groups]
+    names = index.group_names
+    changes: list[Change] = [
+        CreateBinding(
+            app=app.slug,
+            name=f"{app.slug} -> group {names[pk]}",
+            target=existing.pk,
+            group=GroupRef(pk, names[pk]),
+            order=order,
+        )
+        for order, pk in enumerate(wanted)
+        if pk not in have
+    ]
+    kept: set[str] = set()
+    for binding in current:
+        # Authentik accepts the same binding twice (transcript 09); keep one of each.
+        if binding.group in wanted and binding.group not in kept:
+            kept.add(binding.group)
+        else:
+            label = f"{app.slug} -> group {names.get(binding.group, binding.group)}"
+            changes.append(DeleteBinding(app=app.slug, name=label, pk=binding.pk))
+    return changes
+
+
+def _diff(
+    have: Mapping[str, DiffValue],
+    want: Mapping[str, DiffValue],
+    same: Mapping[str, Callable[[str], str]] | None = None,
+) -> tuple[FieldDiff, ...]:
+    same = same or {}
+    diffs = []
+    for key, new in want.items():
+        old = have.get(key)
+        norm = same.get(key)
+        a = "" if old is None else old
+        b = "" if new is None else new
+        if (norm(str(a)) != norm(str(b))) if norm else a != b:
+            diffs.append(FieldDiff(key, old, new))
+    return tuple(diffs)

@@ -1,0 +1,52 @@
+"""Lookups over the actual state, built once per plan so planning stays linear."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from provision.model import (
+    ActualState,
+    Application,
+    GroupBinding,
+    ProxyProvider,
+    normalise_host_url,
+)
+
+
+@dataclass
+class StateIndex:
+    """The actual state by slug, pk, name and host; ``owner`` marks this tool's objects."""
+
+    actual: ActualState
+    owner: str
+    apps: dict[str, Application] = field(default_factory=dict)
+    providers: dict[int, ProxyProvider] = field(default_factory=dict)
+    app_by_provider: dict[int, Application] = field(default_factory=dict)
+    by_name: dict[str, ProxyProvider] = field(default_factory=dict)
+    by_host: dict[str, list[ProxyProvider]] = field(default_factory=dict)
+    bindings: dict[str, list[GroupBinding]] = field(default_factory=dict)
+    group_names: dict[str, str] = field(default_factory=dict)  # group pk -> name
+
+    def __post_init__(self) -> None:
+        self.apps = {a.slug: a for a in self.actual.applications}
+        self.providers = {p.pk: p for p in self.actual.providers}
+        self.by_name = {p.name: p for p in self.actual.providers}
+        for provider in self.actual.providers:
+            host = normalise_host_url(provider.external_host)
+            self.by_host.setdefault(host, []).append(provider)
+        for app in self.actual.applications:
+            if app.provider is not None:
+                self.app_by_provider.setdefault(app.provider, app)
+        for binding in self.actual.bindings:
+            self.bindings.setdefault(binding.target, []).append(binding)
+        self.group_names = {pk: name for name, pk in self.actual.groups.items()}
+
+    def owned(self, app: Application) -> bool:
+        return app.meta_publisher == self.owner
+
+    def app_of(self, provider: ProxyProvider) -> Application | None:
+        return self.app_by_provider.get(provider.pk)
+
+    def flow_pk(self, slug: str) -> str:
+        """The pk of a flow (the references were checked before planning)."""
+        return self.actual.flows[slug]
