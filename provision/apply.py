@@ -26,7 +26,13 @@ from provision.changes import (
     UpdateOutpost,
     UpdateProvider,
 )
-from provision.errors import ApplyFailedError, AuthentikError, ProvisionError
+from provision.errors import (
+    EX_TERMINATED,
+    ApplyFailedError,
+    AuthentikError,
+    ProvisionError,
+    TransientAPIError,
+)
 from provision.plan import Plan
 
 log = logging.getLogger(__name__)
@@ -87,7 +93,7 @@ def apply(
     concurrency: int = 4,
     on_change: Callable[[Change], None] | None = None,
     stop: threading.Event | None = None,
-    stop_code: Callable[[], int] = lambda: 143,
+    stop_code: Callable[[], int] = lambda: EX_TERMINATED,
 ) -> ApplyResult:
     """Apply ``plan`` in APPLY_ORDER; independent writes of one stage run concurrently.
 
@@ -281,7 +287,8 @@ def merge_outpost(client: Writer, change: UpdateOutpost, add: set[int]) -> tuple
         if add <= _providers(after) and not (_providers(after) & change.remove) and held:
             return sorted(_providers(after)), attempt
         log.warning("the outpost changed under us; merging again (attempt %d)", attempt)
-    raise AuthentikError(
+    # Another writer kept replacing the list: that can pass, so it exits 75 (systemd retries).
+    raise TransientAPIError(
         f"the embedded outpost kept changing; {OUTPOST_ATTEMPTS} merges did not hold",
         method="PATCH",
         path=f"/api/v3/outposts/instances/{change.pk}/",

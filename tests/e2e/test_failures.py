@@ -134,3 +134,20 @@ def test_a_500_on_the_sixth_write_reports_what_was_applied_and_a_rerun_converges
     retried = [r.body["app"]["slug"] for r in fake.writes() if r.path == transactional]
     assert retried == ["app05", "app06", "app07"]
     assert cli("plan", "--detailed-exitcode").code == 0
+
+
+def test_an_outpost_that_keeps_changing_under_the_sync_exits_75(
+    cli: Cli, fake: FakeAuthentik
+) -> None:
+    cli.config([{"host": "open.home.example.com", "any_user": True}])
+
+    def another_writer(request: RecordedRequest) -> None:
+        if request.method == "PATCH" and "/outposts/instances/" in request.path:
+            fake.state.set_outpost_providers([])  # replaced right after each of our PATCHes
+
+    fake.on_write = another_writer
+    result = cli("sync")
+    fake.on_write = None
+    assert result.code == 75  # another writer may stop: systemd's retry is right here
+    assert "the embedded outpost kept changing; 5 merges did not hold" in result.err
+    assert len([r for r in fake.writes() if r.method == "PATCH"]) == 5
