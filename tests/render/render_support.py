@@ -1,4 +1,4 @@
-"""Shared by the render tests: case directories, Authentik's own reference files, configs."""
+"""Shared by the render tests: case directories and configs."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ import yaml
 from provision.config import Config, load_config
 
 REPO = Path(__file__).resolve().parents[2]
-# Authentik's own files (blueprint schema) live beside the repository, where CI has them.
-AUTHENTIK_REFERENCE = REPO.parent / "shared" / "authentik-api"
 CASES = Path(__file__).resolve().parent / "cases"
 CASE_NAMES = sorted(p.name for p in CASES.iterdir() if (p / "provision.yaml").is_file())
 EXAMPLE_CONFIG = REPO / "examples" / "provision.yaml"
