@@ -253,8 +253,19 @@ def _cross_checks(
     raw: Mapping[str, Any], path: Path, lines: Mapping[Loc, int], env: Mapping[str, Any]
 ) -> list[str]:
     """Checks across apps and domains (``provision.cross_checks``), located in the file."""
+    return cross_checks(raw, _Locator(path, lines, env))
 
-    def where(loc: Loc) -> str:
-        return f"{_where(path, lines, loc, env)}: {dotted(loc)}"
 
-    return cross_checks(raw, where)
+@dataclass(frozen=True)
+class _Locator:
+    """Where a problem is: the file and line, or the environment variable, and the field."""
+
+    path: Path
+    lines: Mapping[Loc, int]
+    env: Mapping[str, Any]
+
+    def __call__(self, loc: Loc, line_of: Loc | None = None) -> str:
+        return f"{self.place(line_of or loc)}: {dotted(loc)}"
+
+    def place(self, loc: Loc) -> str:
+        return _where(self.path, self.lines, loc, self.env)

@@ -9,14 +9,27 @@ declares, or where one domain ends with another without a dot, is refused (DESIG
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from provision import naming
 from provision.settings import DefaultsSettings, DomainSettings, access_problem, parsed_defaults
 
 Loc = tuple[str | int, ...]
-Where = Callable[[Loc], str]  # "<file>:<line>: <field>" for a location in the config
+
+
+class Where(Protocol):
+    """Places problems in the config file (or the environment variable they came from)."""
+
+    def __call__(self, loc: Loc, line_of: Loc | None = None) -> str:
+        """``<file>:<line>: <field>`` for ``loc``, at the line of ``line_of`` when given."""
+        ...
+
+    def place(self, loc: Loc) -> str:
+        """``<file>:<line>`` (or the environment variable) of ``loc``."""
+        ...
+
+
 _FIELD = {("domains", "host"): "auth_host"}  # a domain's host is its auth host
 
 
@@ -38,9 +51,8 @@ def cross_checks(raw: Mapping[str, Any], where: Where) -> list[str]:
         if not app.get("slug") and identity["slug"] in naming.RESERVED_SLUGS:
             name_loc: Loc = ("apps", index, "name") if app.get("name") else loc
             problems.append(
-                f"{where(name_loc).rsplit(': ', 1)[0]}: {where(loc).rsplit(': ', 1)[1]}: the"
-                f" derived slug {identity['slug']!r} is reserved by Authentik for its OAuth"
-                " endpoints; set slug: explicitly"
+                f"{where(loc, line_of=name_loc)}: the derived slug {identity['slug']!r} is"
+                " reserved by Authentik for its OAuth endpoints; set slug: explicitly"
             )
         entries.append((loc, identity))
     entries += [(("domains", i), domain_identity(d)) for i, d in domain_entries(raw)]
@@ -52,7 +64,7 @@ def _defaults_hint(raw: Mapping[str, Any], where: Where) -> str:
     defaults = raw.get("defaults")
     if not isinstance(defaults, dict) or "any_user" not in defaults:
         return ""
-    at = where(("defaults", "any_user")).rsplit(": ", 1)[0]
+    at = where.place(("defaults", "any_user"))
     return f"; defaults.any_user is false ({at})"
 
 
