@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import cast
 from urllib.parse import quote
 
 import requests
@@ -301,8 +301,7 @@ class AuthentikClient:
 
     def set_outpost_providers(self, pk: str, providers: list[int]) -> JSONObject:
         """Replace the outpost's provider list (Authentik's PATCH replaces, never merges)."""
-        body: dict[str, Any] = {"providers": list(providers)}
-        return cast(JSONObject, self._transport.call("PATCH", _item(OUTPOSTS, pk), json=body))
+        return self.update_outpost(pk, {"providers": list(providers)})
 
     def update_outpost(self, pk: str, body: JSONObject) -> JSONObject:
         """PATCH the outpost. ``providers`` and ``config`` are each replaced whole (05b, 11):
