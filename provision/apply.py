@@ -42,6 +42,7 @@ Json = dict[str, Any]
 
 class Writer(Protocol):
     def list_proxy_providers(self) -> list[Json]: ...
+    def get_application(self, slug: str) -> Json | None: ...
     def create_proxy_provider(self, body: Json) -> Json: ...
     def update_proxy_provider(self, pk: int, body: Json) -> Json: ...
     def delete_proxy_provider(self, pk: int) -> None: ...
@@ -110,7 +111,7 @@ def apply(
             if stop.is_set():
                 raise _StageFailed([_Stopped()])
             if isinstance(changes[0], UpdateOutpost):
-                _merge(client, changes[0], refs, result)
+                _merge(client, changes[0], refs, result, plan.provider_pages)
                 _done(result, changes[0], on_change)
                 continue
             write = _guarded(lambda c: _write(client, c, refs), stop)
@@ -126,9 +127,11 @@ class _StageFailed(Exception):
         self.errors = errors
 
 
-def _merge(client: Writer, change: UpdateOutpost, refs: _Refs, result: ApplyResult) -> None:
+def _merge(
+    client: Writer, change: UpdateOutpost, refs: _Refs, result: ApplyResult, plan_pages: int
+) -> None:
     try:
-        _read_back_providers(client, refs)
+        _read_back_providers(client, refs, plan_pages)
         add = {refs.provider(ref) for ref in change.add}
         result.outpost_providers, result.outpost_attempts = merge_outpost(client, change, add)
     except ProvisionError as exc:
@@ -195,15 +198,23 @@ def _done(result: ApplyResult, change: Change, on_change: Callable[[Change], Non
         on_change(change)
 
 
-def _read_back_providers(client: Writer, refs: _Refs) -> None:
-    """Learn the pks of the providers that transactions created, with one paged list."""
+def _read_back_providers(client: Writer, refs: _Refs, list_pages: int) -> None:
+    """Learn the pks of the providers that transactions created: with one GET per new
+    application, or one paged list of providers when that takes fewer requests."""
     if not refs.transactional:
         return
-    wanted = {name: slug for slug, name in refs.transactional.items()}
-    for provider in client.list_proxy_providers():
-        slug = wanted.get(str(provider.get("name")))
-        if slug is not None and provider.get("assigned_application_slug") == slug:
-            refs.providers[slug] = int(provider["pk"])
+    if len(refs.transactional) <= list_pages:
+        for slug, name in refs.transactional.items():
+            app = client.get_application(slug) or {}
+            attached = (app.get("provider_obj") or {}).get("name")
+            if app.get("provider") is not None and attached == name:
+                refs.providers[slug] = int(app["provider"])
+    else:
+        wanted = {name: slug for slug, name in refs.transactional.items()}
+        for provider in client.list_proxy_providers():
+            owner = wanted.get(str(provider.get("name")))
+            if owner is not None and provider.get("assigned_application_slug") == owner:
+                refs.providers[owner] = int(provider["pk"])
     missing = sorted(set(refs.transactional) - set(refs.providers))
     if missing:
         raise AuthentikError(

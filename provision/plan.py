@@ -36,6 +36,9 @@ class Plan:
     kept: tuple[str, ...] = ()  # owned but undeclared objects left in place (no --prune)
     owned_apps: int = 0
     newly_bound: tuple[str, ...] = ()  # slugs whose provider this plan puts on the outpost
+    # Pages a list of every proxy provider takes once this plan's are made: reading the new
+    # providers' pks back costs that, or one GET per new application, whichever is fewer.
+    provider_pages: int = 1
 
     @property
     def outpost(self) -> UpdateOutpost | None:

@@ -53,7 +53,10 @@ def plan(
     changes.sort(key=lambda c: c.stage)
     kept = () if prune else tuple(a.slug for a in undeclared)
     owned = sum(1 for a in actual.applications if index.owned(a))
-    return Plan(tuple(changes), kept, owned, _newly_bound(bound, actual.outpost.providers))
+    created = sum(1 for ref in bound.values() if isinstance(ref, NewProvider))
+    pages = -(-(len(actual.providers) + created) // actual.profile.page_size) or 1
+    newly_bound = _newly_bound(bound, actual.outpost.providers)
+    return Plan(tuple(changes), kept, owned, newly_bound, provider_pages=pages)
 
 
 def _newly_bound(bound: dict[str, ProviderRef], current: frozenset[int]) -> tuple[str, ...]:

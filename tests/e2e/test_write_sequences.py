@@ -232,3 +232,27 @@ def test_provider_made_for_an_existing_application_is_attached_by_its_new_pk(
         ("PATCH", _outpost_path(fake), {"providers": [created["pk"]]}),
     ]
     assert _ids(fake)["apps"]["open"]["provider"] == created["pk"]
+
+
+@pytest.mark.parametrize("new_apps", [1, 3])
+def test_new_providers_are_read_back_with_the_fewest_requests(
+    cli: Cli, fake: FakeAuthentik, new_apps: int
+) -> None:
+    for i in range(150):  # an install with many providers: 2 pages at 2026.2.2's cap of 100
+        fake.state.add_proxy_provider(f"other-{i:03}", f"https://other{i:03}.example.org")
+    apps = [{"host": f"new{i}.home.example.com", "any_user": True} for i in range(new_apps)]
+    cli.config(apps, authentik=SERIAL)
+    fake.clear_log()
+    assert cli("sync").code == 0
+    requests = [(r.method, r.path) for r in fake.requests if r.path.startswith("/api/")]
+    last_put = max(i for i, (m, _) in enumerate(requests) if m == "PUT")
+    patch = next(i for i, (m, _) in enumerate(requests) if m == "PATCH")
+    read_back = [r for r in requests[last_put + 1 : patch] if "/outposts/" not in r[1]]
+    pages = 2 if fake.version.name == "2026.2.2" else 1  # (150 + new) providers per page size
+    if new_apps <= pages:  # one GET per new application is cheaper
+        assert read_back == [("GET", f"/api/v3/core/applications/new{i}/") for i in range(new_apps)]
+    else:  # one paged list of providers is cheaper
+        assert read_back == [("GET", "/api/v3/providers/proxy/")] * pages
+    ours = {p["name"]: p["pk"] for p in fake.state.proxy_providers()}
+    outpost = set(fake.state.embedded_outpost()["providers"])
+    assert {ours[f"Provider for New{i}"] for i in range(new_apps)} == outpost
