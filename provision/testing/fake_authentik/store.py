@@ -45,6 +45,15 @@ class Store:
     roles: dict[str, Record] = field(default_factory=dict)
     blueprints: dict[str, Record] = field(default_factory=dict)
     sessions: dict[str, Record] = field(default_factory=dict)
+    # The embedded outpost's sessions by the value of their ``authentik_proxy_<id>`` cookie:
+    # {"provider": pk, "redirect": str, "user": user pk or None until the callback}.
+    outpost_sessions: dict[str, Record] = field(default_factory=dict)
+    # OAuth codes the authorize endpoint issued, each good for one callback:
+    # {"user": user pk, "client_id": str, "redirect_uri": str}.
+    authorization_codes: dict[str, Record] = field(default_factory=dict)
+    # The server's own browser sessions by ``authentik_session`` cookie value:
+    # {"user": user pk or None while a flow runs, "flow": the pending flow's state}.
+    browser_sessions: dict[str, Record] = field(default_factory=dict)
     # The per-user, per-page cache of the application list (see api_applications).
     application_lists: dict[tuple[int, int], list[str]] = field(default_factory=dict)
     next_provider_pk: int = 1
