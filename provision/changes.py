@@ -197,7 +197,8 @@ class CreateBinding(_Change):
 
 @dataclass(frozen=True, kw_only=True)
 class DeleteBinding(_Change):
-    """A binding this tool no longer wants (another group, or a duplicate)."""
+    """A binding that is not exactly a declared one: another group, a duplicate, disabled,
+    negated, or of a user or a policy (``PolicyBinding.grants_group``)."""
 
     action: ClassVar[Action] = "delete"
     kind: ClassVar[Kind] = "binding"

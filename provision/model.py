@@ -7,11 +7,21 @@ API JSON by ``parse_*`` functions here, so the planner only ever sees these valu
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from provision.decoding import decodes
 from provision.versions import VersionProfile, newest_profile
+
+
+def stored_text(value: str) -> str:
+    """A text field as Authentik stores it: trimmed at both ends.
+
+    Authentik's serializers are DRF ``CharField``s with ``trim_whitespace`` (``str.strip``):
+    recording 08a shows a blueprint's ``content`` sent with a final newline and stored
+    without it. Comparing the declared value as written would never converge.
+    """
+    return value.strip()
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,15 @@ class DesiredApp:
     def external_host(self) -> str:
         return f"https://{self.host}"
 
+    def as_stored(self) -> DesiredApp:
+        """This app with every text field as Authentik will store it (``stored_text``)."""
+        texts: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str):
+                texts[f.name] = stored_text(value)
+        return replace(self, **texts)
+
 
 def provider_name_for(app_name: str) -> str:
     """The provider name this tool derives from an application name."""
@@ -134,11 +153,40 @@ class Application:
 
 
 @dataclass(frozen=True)
-class GroupBinding:
+class PolicyBinding:
+    """A binding of a group, a user or a policy to a target (an application's pk).
+
+    ``subject`` names what is bound for people (``group media``, ``user bob``); the pks are
+    what the planner and ``verify --access`` compare.
+    """
+
     pk: str
     target: str
-    group: str
-    order: int
+    group: str | None = None
+    user: int | None = None
+    policy: str | None = None
+    enabled: bool = True
+    negate: bool = False
+    order: int = 0
+    subject: str = ""
+
+    def grants_group(self) -> str | None:
+        """The group pk this binding admits as this tool declares bindings, else None.
+
+        Only an enabled, plain (not negated) binding of a group alone counts: a disabled one
+        admits nobody, a negated one admits everyone outside the group, and a user or policy
+        binding admits whom Authentik's policy engine says — with ``policy_engine_mode: any``
+        any of them can let in people the config does not name.
+        """
+        plain = self.enabled and not self.negate and self.user is None and self.policy is None
+        return self.group if plain and self.group else None
+
+    def describe(self, group_names: Mapping[str, str]) -> str:
+        """``group media``, ``user bob (negated)``, ``policy x (disabled)``: groups by name."""
+        name = group_names.get(self.group) if self.group else None
+        subject = f"group {name}" if name else self.subject
+        states = [s for s, on in (("disabled", not self.enabled), ("negated", self.negate)) if on]
+        return subject + (f" ({', '.join(states)})" if states else "")
 
 
 @dataclass(frozen=True)
@@ -155,7 +203,7 @@ class ActualState:
 
     providers: tuple[ProxyProvider, ...]
     applications: tuple[Application, ...]
-    bindings: tuple[GroupBinding, ...]
+    bindings: tuple[PolicyBinding, ...]
     outpost: EmbeddedOutpost
     flows: Mapping[str, str]  # slug -> pk
     groups: Mapping[str, str]  # name -> pk
@@ -196,16 +244,38 @@ def parse_application(data: Mapping[str, Any]) -> Application:
 
 
 @decodes("/api/v3/policies/bindings/")
-def parse_group_binding(data: Mapping[str, Any]) -> GroupBinding | None:
-    """A binding of a group to a target; bindings of policies or users are not ours."""
-    if not data.get("group") or data.get("policy") or data.get("user"):
-        return None
-    return GroupBinding(
+def parse_policy_binding(data: Mapping[str, Any]) -> PolicyBinding:
+    """Every binding, whatever its subject: all of them decide who may open the target."""
+    group, user, policy = data.get("group"), data.get("user"), data.get("policy")
+    return PolicyBinding(
         pk=str(data["pk"]),
         target=str(data["target"]),
-        group=str(data["group"]),
+        group=str(group) if group else None,
+        user=int(user) if user is not None else None,
+        policy=str(policy) if policy else None,
+        enabled=_flag(data, "enabled", default=True),
+        negate=_flag(data, "negate", default=False),
         order=int(data.get("order") or 0),
+        subject=_binding_subject(data),
     )
+
+
+def _flag(data: Mapping[str, Any], key: str, *, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise TypeError(f"{key} is not a boolean")
+    return value
+
+
+def _binding_subject(data: Mapping[str, Any]) -> str:
+    """What is bound, by name when Authentik sends it (``group_obj``, ``user_obj``...)."""
+    for kind, name_key in (("group", "name"), ("user", "username"), ("policy", "name")):
+        if data.get(kind) is None or data.get(kind) == "":
+            continue
+        obj = data.get(f"{kind}_obj")
+        name = obj.get(name_key) if isinstance(obj, Mapping) else None
+        return f"{kind} {name if name else data[kind]}"
+    return "no subject"
 
 
 @decodes("/api/v3/outposts/instances/")

@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from provision.errors import PlanError
 from provision.model import (
     ActualState,
-    GroupBinding,
+    PolicyBinding,
     parse_application,
-    parse_group_binding,
     parse_outpost,
+    parse_policy_binding,
     parse_proxy_provider,
 )
 from provision.versions import VersionProfile
 
 log = logging.getLogger(__name__)
+
+
+class _HasPk(Protocol):
+    @property
+    def pk(self) -> str | int: ...
+
+
+Keyed = TypeVar("Keyed", bound=_HasPk)
 
 
 class Reader(Protocol):
@@ -53,18 +62,18 @@ def observe(client: Reader, outpost_managed: str) -> ActualState:
             " outpost at start-up (check outpost.managed)"
         )
     flows, groups, providers, applications = raw
-    apps = tuple(parse_application(a) for a in applications)
+    apps = _once(parse_application(a) for a in applications)
     state = ActualState(
-        providers=tuple(parse_proxy_provider(p) for p in providers),
+        providers=_once(parse_proxy_provider(p) for p in providers),
         applications=apps,
-        bindings=_group_bindings(raw_bindings, {a.pk for a in apps}),
+        bindings=_application_bindings(raw_bindings, {a.pk for a in apps}),
         outpost=parse_outpost(outpost),
         flows={str(f["slug"]): str(f["pk"]) for f in flows},
         groups={str(g["name"]): str(g["pk"]) for g in groups},
         profile=profile,
     )
     log.debug(
-        "observed %d providers, %d applications, %d group bindings, outpost %s",
+        "observed %d providers, %d applications, %d bindings, outpost %s",
         len(state.providers),
         len(state.applications),
         len(state.bindings),
@@ -73,7 +82,17 @@ def observe(client: Reader, outpost_managed: str) -> ActualState:
     return state
 
 
-def _group_bindings(raw: list[dict[str, Any]], targets: set[str]) -> tuple[GroupBinding, ...]:
-    """Group bindings whose target is an application (others are not ours to look at)."""
-    bindings = (parse_group_binding(b) for b in raw)
-    return tuple(b for b in bindings if b is not None and b.target in targets)
+def _application_bindings(
+    raw: list[dict[str, Any]], targets: set[str]
+) -> tuple[PolicyBinding, ...]:
+    """Every binding whose target is an application, whatever its subject, once per pk.
+
+    Bindings of other targets (flows, stages) are not this tool's to look at.
+    """
+    return _once(b for b in (parse_policy_binding(r) for r in raw) if b.target in targets)
+
+
+def _once(objects: Iterable[Keyed]) -> tuple[Keyed, ...]:
+    """Each object once by pk, the last answer winning: an object listed on two pages (added
+    or moved while they were read) is one object, never an extra copy to delete."""
+    return tuple({o.pk: o for o in objects}.values())

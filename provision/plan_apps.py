@@ -1,4 +1,4 @@
-"""The changes of one declared app: its proxy provider, application and group bindings."""
+"""The changes of one declared app: its proxy provider, application and policy bindings."""
 
 from __future__ import annotations
 
@@ -125,11 +125,20 @@ def _update_application(
 
 
 def _plan_bindings(app: DesiredApp, existing: Application, index: StateIndex) -> list[Change]:
-    """Bindings of an existing application: the missing ones are created before any binding
-    is deleted (see APPLY_ORDER), so a change of groups never leaves it with none."""
+    """Exactly one enabled, plain binding per declared group, and no other binding.
+
+    Anything else on the application is drift that can let in people the config does not
+    name (``policy_engine_mode: any``): another group, a duplicate, a disabled or negated
+    binding, a user or a policy. The missing bindings are created before any binding is
+    deleted (see APPLY_ORDER), so a repair never leaves a restricted application with none.
+    """
     current = index.bindings.get(existing.pk, [])
-    have = {b.group for b in current}
     wanted = [index.actual.groups[g] for g in app.access.groups]
+    kept: dict[str, str] = {}  # declared group pk -> pk of the binding kept for it
+    for binding in current:
+        group = binding.grants_group()
+        if group in wanted and group not in kept:
+            kept[group] = binding.pk
     names = index.group_names
     changes: list[Change] = [
         CreateBinding(
@@ -140,16 +149,16 @@ def _plan_bindings(app: DesiredApp, existing: Application, index: StateIndex) ->
             order=order,
         )
         for order, pk in enumerate(wanted)
-        if pk not in have
+        if pk not in kept
     ]
-    kept: set[str] = set()
     for binding in current:
-        # Authentik accepts the same binding twice (transcript 09); keep one of each.
-        if binding.group in wanted and binding.group not in kept:
-            kept.add(binding.group)
-        else:
-            label = f"{app.slug} -> group {names.get(binding.group, binding.group)}"
-            changes.append(DeleteBinding(app=app.slug, name=label, pk=binding.pk))
+        if binding.pk not in kept.values():
+            # Authentik accepts the same binding twice (transcript 09); only one is kept.
+            duplicate = binding.grants_group() in kept
+            label = binding.describe(names) + (" (duplicate)" if duplicate else "")
+            changes.append(
+                DeleteBinding(app=app.slug, name=f"{app.slug} -> {label}", pk=binding.pk)
+            )
     return changes
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from provision.model import (
     ActualState,
     Application,
-    GroupBinding,
+    PolicyBinding,
     ProxyProvider,
     normalise_host_url,
 )
@@ -24,7 +24,7 @@ class StateIndex:
     app_by_provider: dict[int, Application] = field(default_factory=dict)
     by_name: dict[str, ProxyProvider] = field(default_factory=dict)
     by_host: dict[str, list[ProxyProvider]] = field(default_factory=dict)
-    bindings: dict[str, list[GroupBinding]] = field(default_factory=dict)
+    bindings: dict[str, list[PolicyBinding]] = field(default_factory=dict)
     group_names: dict[str, str] = field(default_factory=dict)  # group pk -> name
 
     def __post_init__(self) -> None:

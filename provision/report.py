@@ -24,7 +24,7 @@ _KIND = {
     "provider": "proxy provider",
     "orphan": "orphan proxy provider",
     "application": "application",
-    "binding": "group binding",
+    "binding": "policy binding",
     "outpost": "outpost",
 }
 _HIDDEN_ON_CREATE = {"authorization_flow", "invalidation_flow", "target", "group"}

@@ -9,8 +9,8 @@ import pytest
 from provision.errors import MalformedAnswerError
 from provision.model import (
     parse_application,
-    parse_group_binding,
     parse_outpost,
+    parse_policy_binding,
     parse_proxy_provider,
 )
 from provision.observe import observe
@@ -43,7 +43,7 @@ BROKEN: dict[str, tuple[Any, Any, str]] = {
         "/api/v3/core/applications/",
     ),
     "binding without target": (
-        parse_group_binding,
+        parse_policy_binding,
         {"pk": "b", "group": "g"},
         "/api/v3/policies/bindings/",
     ),

@@ -18,9 +18,9 @@ from provision.config import desired_state
 from provision.errors import PlanError
 from provision.model import (
     ActualState,
-    GroupBinding,
     parse_application,
     parse_outpost,
+    parse_policy_binding,
     parse_proxy_provider,
 )
 from provision.plan import Change, Plan
@@ -39,7 +39,7 @@ def _actual(overrides: dict[str, Any]) -> ActualState:
     return ActualState(
         providers=tuple(parse_proxy_provider(p) for p in data["providers"]),
         applications=tuple(parse_application(a) for a in data["applications"]),
-        bindings=tuple(GroupBinding(**b) for b in data["bindings"]),
+        bindings=tuple(parse_policy_binding(b) for b in data["bindings"]),
         outpost=parse_outpost(data["outpost"]),
         flows=data["flows"],
         groups=data["groups"],
@@ -49,6 +49,8 @@ def _actual(overrides: dict[str, Any]) -> ActualState:
 def _line(change: Change) -> str:
     adopt = " (adopt)" if change.adopt else ""
     text = f"{change.action} {change.kind} {change.app}{adopt}"
+    if change.kind == "binding":  # which binding, and why it goes: "sonarr -> user bob"
+        text = f"{change.action} binding {change.name}"
     if change.action == "update":
         text += ": " + ", ".join(d.field for d in change.diffs)
     if isinstance(change, CreateApplication):

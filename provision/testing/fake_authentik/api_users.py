@@ -1,15 +1,20 @@
-"""``/core/users/`` (transcripts 06, 10): who the token is, and users by group for access checks."""
+"""``/core/users/`` (transcripts 06, 10, 13): who the token is, users by group for access checks,
+and passwords set through the API (stored hashed; the login's password stage checks them).
+"""
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
+import hmac
 import secrets
 import uuid
 from collections.abc import Mapping
 
 from . import crud, serializers
 from .api_core import now
-from .fields import ErrorDetail, read_body
+from .fields import ErrorDetail, Field, read_body
 from .listing import listing, ordered, search
 from .routing import (
     DETAIL_ALLOW,
@@ -29,6 +34,12 @@ from .routing import (
 from .store import Record, Store
 
 MODEL = "User"
+# ``UserPasswordSetRequest``: DRF trims the password and refuses it blank.
+PASSWORD_SET: dict[str, Field] = {"password": Field("string", required=True, min_length=1)}
+# Django's hasher format (``algorithm$iterations$salt$hash``) with far fewer rounds: the fake
+# only needs passwords not to sit in memory as typed, not resistance to offline cracking.
+HASHER = "pbkdf2_sha256"
+ITERATIONS = 10_000
 ANYONE = frozenset({"GET"})
 AUTOCOMPLETE: Record = {
     "current_model": "authentik_core.user",
@@ -144,13 +155,46 @@ def _delete(store: Store, request: ApiRequest, record: Record) -> ApiResponse:
     return no_content()
 
 
+def hash_password(password: str) -> str:
+    """The stored form of ``password`` (a fresh salt every time)."""
+    salt = secrets.token_hex(12)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), ITERATIONS)
+    return f"{HASHER}${ITERATIONS}${salt}${base64.b64encode(digest).decode('ascii')}"
+
+
+def check_password(record: Record, password: str) -> bool:
+    """Whether ``password`` is the user's; a user whose password was never set has none."""
+    stored = record.get("password")
+    if not stored:
+        return False
+    _, rounds, salt, expected = stored.split("$", 3)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), int(rounds))
+    return hmac.compare_digest(base64.b64encode(digest).decode("ascii"), expected)
+
+
+def _set_password(store: Store, request: ApiRequest, record: Record) -> ApiResponse:
+    """``POST /core/users/{pk}/set_password/ {"password": …}``: 204, no body (transcript 13)."""
+    body, problem = body_object(request)
+    if problem is not None:
+        return problem
+    data, errors = read_body(PASSWORD_SET, body, partial=False, exists=store.exists)
+    if errors:
+        return rejected(errors)
+    record["password"] = hash_password(data["password"])
+    record["password_change_date"] = now()
+    return no_content()
+
+
 DETAIL = {
     "GET": crud.retrieve(_lookup, serializers.user),
     "DELETE": crud.on_record(_lookup, _delete),
 }
 
+set_password = crud.on_record(_lookup, _set_password)
+
 ROUTES: list[Route] = [
     route("/core/users/me/", {"GET": me}, READ_ALLOW, open_to_all=ANYONE),
     route("/core/users/", {"GET": list_users, "POST": create_user}, LIST_ALLOW),
     route("/core/users/{pk}/", DETAIL, DETAIL_ALLOW),
+    route("/core/users/{pk}/set_password/", {"POST": set_password}, ("POST",)),
 ]

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
 
-from . import api, outpost, versions
+from . import api, login, outpost, versions
 from .faults import Fault, Faults
 from .pages import proxy_error_body
 from .recording import DROPPED, RecordedRequest, RequestLog, redacted_headers
@@ -245,6 +245,8 @@ class FakeAuthentik:
             if path.startswith(outpost.PREFIX):
                 store, query, headers = self.state.store, incoming.query, incoming.headers
                 return outpost.answer(store, path, query, headers, self.outpost)
+            if (login_answer := login.answer(self.state.store, incoming)) is not None:
+                return login_answer
             if path.startswith("/api/"):
                 answer = api.answer(self.state.store, incoming, (self.token, self.readonly_token))
                 self.outpost.observe(self.state.store)

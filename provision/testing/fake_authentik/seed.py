@@ -34,6 +34,14 @@ _FLOWS = (
         False,
     ),
     (
+        "default-authentication-flow",
+        "Welcome to authentik!",
+        "Welcome to authentik!",
+        "authentication",
+        "require_unauthenticated",
+        True,
+    ),
+    (
         "default-invalidation-flow",
         "Logout",
         "Default Invalidation Flow",
@@ -200,7 +208,7 @@ def file_hash(text: str) -> str:
 
 
 def flows() -> list[Record]:
-    """The four provider/invalidation flows every server has, with fresh UUIDs."""
+    """The provider, login and invalidation flows every server has, with fresh UUIDs."""
     seeded = []
     for slug, name, title, designation, authentication, staged in _FLOWS:
         seeded.append(

@@ -123,7 +123,8 @@ class _Handler(BaseHTTPRequestHandler):
         reason = HTTPStatus(response.status).phrase if response.status in _KNOWN else ""
         head = [f"{self.protocol_version} {response.status} {reason}"]
         head += [f"Server: {self.server_version}", f"Date: {self.date_time_string()}"]
-        head += [f"{name}: {value}" for name, value in headers.items()]
+        # A header sent several times (Set-Cookie, Vary) is one value with a line per field.
+        head += [f"{name}: {line}" for name, value in headers.items() for line in value.split("\n")]
         payload = "\r\n".join([*head, "", ""]).encode("latin-1")
         # Head and body leave in one write: no waiting on delayed ACKs between the two.
         self.wfile.write(payload + (b"" if self.command == "HEAD" else data))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import page_2026, pages
+from .login_profile import LOGIN_2025_10, LOGIN_2026_2, LoginProfile
 
 SLUG_WORD_STRAIGHT = '"slug"'
 SLUG_WORD_TYPOGRAPHIC = "\u201cslug\u201d"
@@ -50,6 +51,8 @@ class AuthentikVersion:
     provider_backchannel_fields: bool
     flow_background_url: bool
     user_roles: bool
+    # How a browser login runs (the authorize endpoint, the flow executor, the denied page).
+    login: LoginProfile
 
     @property
     def slug_message(self) -> str:
@@ -79,6 +82,7 @@ V2025_10_3 = AuthentikVersion(
     provider_backchannel_fields=False,
     flow_background_url=False,
     user_roles=False,
+    login=LOGIN_2025_10,
 )
 
 V2026_2_2 = AuthentikVersion(
@@ -102,6 +106,7 @@ V2026_2_2 = AuthentikVersion(
     provider_backchannel_fields=True,
     flow_background_url=True,
     user_roles=True,
+    login=LOGIN_2026_2,
 )
 
 KNOWN: dict[str, AuthentikVersion] = {v.name: v for v in (V2025_10_3, V2026_2_2)}
