@@ -1,4 +1,5 @@
-"""``python -m provision.testing.fake_authentik --port 0 --token TOKEN [--authentik-version V]``.
+"""``python -m provision.testing.fake_authentik --port 0 --token TOKEN [--authentik-version V]
+[--outpost-refresh-delay SECONDS]``.
 
 Serves until SIGTERM or SIGINT; the first line on stdout is ``listening on URL``.
 """
@@ -30,6 +31,14 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="port to listen on (0: any free)")
     parser.add_argument("--token", required=True, help="the superuser API token to accept")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
+    parser.add_argument(
+        "--outpost-refresh-delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="seconds before the outpost serves a newly bound provider or stops serving an"
+        " unbound one (a real outpost: about 1-16 s; default: 0, at once)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return parser.parse_args(argv)
 
@@ -52,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         token=arguments.token,
         latency=arguments.latency,
         authentik_version=arguments.authentik_version,
+        outpost_refresh_delay=arguments.outpost_refresh_delay,
     )
     with fake:
         sys.stdout.write(f"listening on {fake.url}\n")

@@ -7,6 +7,7 @@ credentials redacted (``fake.requests``); failures can be injected (``fake.fail`
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import secrets
@@ -14,9 +15,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
+from typing import Any
 
 from . import api, login, outpost, versions
 from .faults import Fault, Faults
+from .outpost_view import OutpostView
 from .pages import proxy_error_body
 from .recording import DROPPED, RecordedRequest, RequestLog, redacted_headers
 from .routing import ApiResponse, Incoming
@@ -56,7 +59,7 @@ class FakeAuthentik:
         self.on_write: OnWrite | None = None
         self.state = FakeState(f"http://{HOST}", self.readonly_token, self.version)
         # Seconds until a newly bound provider is served (the outpost's refresh; DESIGN §10).
-        self.outpost = outpost.OutpostView(outpost_refresh_delay)
+        self.outpost = OutpostView(outpost_refresh_delay)
         self._port = port
         self._log = RequestLog()
         self._faults = Faults()
@@ -159,11 +162,43 @@ class FakeAuthentik:
         """Disarm every fault not yet used up."""
         self._faults.clear()
 
-    def login(
-        self, username: str = "akadmin", groups: Iterable[str] = ("admins",)
-    ) -> tuple[str, str]:
-        """An outpost session cookie (name, value) for ``username`` in ``groups``."""
-        return self.state.login(username, groups)
+    def login(self, username: str, host: str) -> tuple[str, str]:
+        """The outpost cookie (name, value) a successful browser login of ``username`` leaves.
+
+        A shortcut for the authorize step and the callback: the session is for the provider
+        the outpost serves ``host`` with (refresh delay included), for the STORED user, and is
+        made only when the fake's policy engine admits that user to the provider's
+        application; ``PermissionError`` otherwise (no provider for ``host``: ``LookupError``).
+        """
+        with self.state.lock:
+            return self.state.login(username, host, self.outpost)
+
+    def add_user(
+        self, username: str, groups: Iterable[str] = (), password: str | None = None
+    ) -> int:
+        """Store a user as ``POST /core/users/`` does (its groups by name, created when
+        missing) and its password as ``set_password`` does; returns its pk."""
+        with self.state.lock:
+            body = {
+                "username": username,
+                "name": username,
+                "email": f"{username}@localhost.invalid",
+                "groups": [self.state.group_pk(name) for name in groups],
+            }
+            pk = int(self._seed("POST", "/api/v3/core/users/", body)["pk"])
+            if password is not None:
+                path = f"/api/v3/core/users/{pk}/set_password/"
+                self._seed("POST", path, {"password": password})
+            return pk
+
+    def _seed(self, method: str, path: str, body: dict[str, Any]) -> Any:
+        """One API call as the superuser, in process: validated as over HTTP, not logged."""
+        headers = {"authorization": f"Bearer {self.token}", "content-type": "application/json"}
+        call = Incoming(method, path, {}, headers, json.dumps(body).encode())
+        answer = api.answer(self.state.store, call, (self.token, self.readonly_token))
+        if not 200 <= answer.status < 300:
+            raise ValueError(f"the fake Authentik refuses {method} {path}: {answer.body!r}")
+        return answer.body
 
     def run_blueprint_worker(self) -> int:
         """Do what Authentik's worker does: apply the blueprint instances waiting for it."""
@@ -214,7 +249,7 @@ class FakeAuthentik:
             headers["retry-after"] = str(int(seconds)) if seconds == int(seconds) else str(seconds)
         return ApiResponse(fault.status, proxy_error_body(fault.status), headers)
 
-    def _respond_safely(self, incoming: Incoming) -> ApiResponse:
+    def _respond_safely(self, incoming: Incoming) -> ApiResponse | None:
         try:
             return self._respond(incoming)
         except Exception:  # a bug in the fake: answer like Django does, keep the traceback
@@ -236,7 +271,7 @@ class FakeAuthentik:
             return ApiResponse(503, proxy_error_body(503), {"content-type": TEXT})
         return None
 
-    def _respond(self, incoming: Incoming) -> ApiResponse:
+    def _respond(self, incoming: Incoming) -> ApiResponse | None:
         path = incoming.path
         health = self._health(path)
         if health is not None:

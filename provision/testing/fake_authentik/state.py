@@ -7,17 +7,18 @@ with Authentik's messages when the object would have been refused.
 
 from __future__ import annotations
 
-import secrets
 import threading
 from collections.abc import Iterable
 from typing import Any
 
 from . import serializers
-from .api_applications import save_application
+from .api_applications import save_application, user_may_open
 from .api_blueprints import run_worker
 from .api_groups import save_group
 from .api_providers import save_proxy_provider
 from .fields import Errors, messages
+from .outpost_sessions import cookie_name, log_in
+from .outpost_view import OutpostView, bound_provider
 from .store import Record, Store, new_store
 from .versions import AuthentikVersion
 
@@ -147,19 +148,27 @@ class FakeState:
                 raise ValueError(f"no proxy provider with pk {unknown}")
             self.store.embedded_outpost()["providers"] = wanted
 
-    def login(self, username: str, groups: Iterable[str]) -> tuple[str, str]:
-        """An outpost session for ``username``: (cookie name, cookie value)."""
+    def group_pk(self, name: str) -> str:
+        """The pk of the group named ``name``, created when missing."""
         with self.lock:
-            user = next((u for u in self.store.users.values() if u["username"] == username), None)
-            value = secrets.token_urlsafe(32)
-            self.store.sessions[value] = {
-                "username": username,
-                "groups": list(groups),
-                "email": user["email"] if user else f"{username}@localhost.invalid",
-                "name": user["name"] if user else username,
-                "uid": user["uid"] if user else secrets.token_hex(32),
-            }
-            return self.store.session_cookie, value
+            found = next((g["pk"] for g in self.store.groups.values() if g["name"] == name), None)
+            return str(found) if found is not None else str(self.add_group(name)["pk"])
+
+    def login(self, username: str, host: str, view: OutpostView) -> tuple[str, str]:
+        """An outpost session of the stored ``username`` for the provider serving ``host``:
+        (cookie name, cookie value). ``PermissionError`` when the policy engine refuses."""
+        with self.lock:
+            store = self.store
+            user = next((u for u in store.users.values() if u["username"] == username), None)
+            if user is None:
+                raise LookupError(f"the fake Authentik has no user {username!r}")
+            provider = bound_provider(store, host, view)
+            application = store.application_of(provider["pk"]) if provider else None
+            if provider is None or application is None:
+                raise LookupError(f"the embedded outpost serves no provider for {host!r}")
+            if not user["is_active"] or not user_may_open(store, application, user["pk"]):
+                raise PermissionError(f"{username!r} may not open {application['slug']!r}")
+            return cookie_name(provider), log_in(store, provider, user["pk"])
 
     def run_blueprint_worker(self) -> int:
         """Apply the blueprint instances waiting for Authentik's worker; how many ran."""

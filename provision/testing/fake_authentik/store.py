@@ -32,7 +32,6 @@ class Store:
     base_url: str
     readonly_key: str
     version: AuthentikVersion
-    session_cookie: str = "authentik_proxy"
     flows: dict[str, Record] = field(default_factory=dict)
     property_mappings: dict[str, Record] = field(default_factory=dict)
     providers: dict[int, Record] = field(default_factory=dict)
@@ -44,10 +43,12 @@ class Store:
     tokens: dict[str, Record] = field(default_factory=dict)
     roles: dict[str, Record] = field(default_factory=dict)
     blueprints: dict[str, Record] = field(default_factory=dict)
-    sessions: dict[str, Record] = field(default_factory=dict)
     # The embedded outpost's sessions by the value of their ``authentik_proxy_<id>`` cookie:
-    # {"provider": pk, "redirect": str, "user": user pk or None until the callback}.
+    # {"provider": pk, "redirect": str, "user": user pk or None until the callback,
+    #  "sid": the id its state JWTs name}.
     outpost_sessions: dict[str, Record] = field(default_factory=dict)
+    # What the embedded outpost signs its OAuth ``state`` JWTs with (Go: the cookie secret).
+    outpost_secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     # OAuth codes the authorize endpoint issued, each good for one callback:
     # {"user": user pk, "client_id": str, "redirect_uri": str}.
     authorization_codes: dict[str, Record] = field(default_factory=dict)
@@ -181,8 +182,7 @@ def _seed_people(store: Store) -> None:
 
 def new_store(base_url: str, readonly_key: str, version: AuthentikVersion) -> Store:
     """A store holding what a freshly installed Authentik ``version`` has."""
-    cookie = f"authentik_proxy_{secrets.token_hex(4)}"
-    store = Store(base_url, readonly_key, version, session_cookie=cookie)
+    store = Store(base_url, readonly_key, version)
     for flow in seed.flows():
         store.flows[flow["pk"]] = flow
     for scope in seed.SCOPE_MAPPINGS:

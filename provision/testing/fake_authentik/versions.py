@@ -51,6 +51,9 @@ class AuthentikVersion:
     provider_backchannel_fields: bool
     flow_background_url: bool
     user_roles: bool
+    # The outpost's ``sign_out`` of a logged-in session closes the connection unanswered (the
+    # Go server panics) and the session stays valid; else 302 to the end-session URL (file 13).
+    outpost_sign_out_drops_connection: bool
     # How a browser login runs (the authorize endpoint, the flow executor, the denied page).
     login: LoginProfile
 
@@ -82,6 +85,7 @@ V2025_10_3 = AuthentikVersion(
     provider_backchannel_fields=False,
     flow_background_url=False,
     user_roles=False,
+    outpost_sign_out_drops_connection=True,
     login=LOGIN_2025_10,
 )
 
@@ -106,6 +110,7 @@ V2026_2_2 = AuthentikVersion(
     provider_backchannel_fields=True,
     flow_background_url=True,
     user_roles=True,
+    outpost_sign_out_drops_connection=False,
     login=LOGIN_2026_2,
 )
 
