@@ -14,7 +14,12 @@ import logging
 
 from provision.errors import ConfigError
 from provision.model import DesiredApp, DesiredState
-from provision.render.forward_auth import AUTH_RESPONSE_HEADERS, OUTPOST_PATH_PREFIX, unsafe_url
+from provision.render.forward_auth import (
+    AUTH_RESPONSE_HEADERS,
+    FORWARDING_HEADERS,
+    OUTPOST_PATH_PREFIX,
+    unsafe_url,
+)
 from provision.settings import CaddySettings, Settings
 
 log = logging.getLogger(__name__)
@@ -24,6 +29,20 @@ AUTH_PATH = "/outpost.goauthentik.io/auth/caddy"
 # X_AUTHENTIK_foo -> X_authentik_foo), and its wildcard deletion compares them as written: these
 # four prefixes cover every spelling of "X-authentik-" with dashes or underscores.
 CLIENT_HEADER_PATTERNS = ("X-Authentik-*", "X-Authentik_*", "X_authentik-*", "X_authentik_*")
+# forward_auth sets X-Forwarded-Method and -Uri itself, and -For and -Proto from the client only
+# behind trusted_proxies. The host is the one the site matched, as the browser sent it (with its
+# port); the others are cleared so no client value reaches the outpost.
+FORWARD_AUTH_HEADERS = {"X-Forwarded-Host": "{http.request.hostport}"}
+FORWARD_AUTH_CLEARED = tuple(
+    h
+    for h in FORWARDING_HEADERS
+    if h not in FORWARD_AUTH_HEADERS
+    and h not in ("X-Forwarded-Proto", "X-Forwarded-Method", "X-Forwarded-Uri")
+)
+# Caddy up to 2.8.4 copies a header the outpost did not answer (a skipped path: no identity) as
+# the text of its placeholder; such a value is removed right after forward_auth. Later Caddy
+# removes the header itself, so this never matches there.
+PLACEHOLDER_PREFIX = "^[{]http[.]reverse_proxy[.]header[.]"
 
 _HEADER = """\
 # Caddyfile for the hosts in provision.yaml, rendered by `provision render caddy`.
@@ -66,6 +85,7 @@ def _site(app: DesiredApp, host: str, address: str, caddy: CaddySettings) -> str
         "\t\t# The outpost's own paths: login start, callback, sign-out.",
         f"\t\treverse_proxy {OUTPOST_PATH_PREFIX}* {address}",
         *_forward_auth(address, caddy),
+        *_placeholder_cleanup(),
         *_backend(app),
         "\t}",
         "}",
@@ -80,11 +100,24 @@ def _forward_auth(address: str, caddy: CaddySettings) -> list[str]:
         "\t\t\tcopy_headers {",
         *(f"\t\t\t\t{header}" for header in AUTH_RESPONSE_HEADERS),
         "\t\t\t}",
+        *(f"\t\t\theader_up {name} {value}" for name, value in FORWARD_AUTH_HEADERS.items()),
+        *(f"\t\t\theader_up -{name}" for name in FORWARD_AUTH_CLEARED),
     ]
     if caddy.trusted_proxies:
         # Only then does Caddy pass on X-Forwarded-* from the client instead of its own.
         lines.append("\t\t\ttrusted_proxies " + " ".join(caddy.trusted_proxies))
     return [*lines, "\t\t}"]
+
+
+def _placeholder_cleanup() -> list[str]:
+    lines = [
+        "\t\t# Caddy 2.6-2.8 copies a header the outpost did not send as its placeholder text."
+    ]
+    for header in AUTH_RESPONSE_HEADERS:
+        matcher = "@unset_" + header.lower().removeprefix("x-authentik-").replace("-", "_")
+        lines.append(f"\t\t{matcher} header_regexp {header} {PLACEHOLDER_PREFIX}")
+        lines.append(f"\t\trequest_header {matcher} -{header}")
+    return lines
 
 
 def _backend(app: DesiredApp) -> list[str]:

@@ -23,6 +23,21 @@ AUTH_RESPONSE_HEADERS = (
     "X-authentik-meta-app",
     "X-authentik-meta-version",
 )
+# Request headers the outpost reads to pick the provider and build the URL it checks against
+# skip_path_regex (internal/outpost/proxyv2: the nginx endpoint takes X-Original-URI before
+# X-Original-URL; the Traefik and Caddy endpoints join X-Forwarded-Proto, -Host and -Uri; the
+# provider is looked up by X-Forwarded-Host before Host). Method and Prefix are not read today but
+# are forwarding headers all the same. A client's copy of any of them must never reach the outpost:
+# each rendering sets or clears every one.
+FORWARDING_HEADERS = (
+    "X-Original-URI",
+    "X-Original-URL",
+    "X-Forwarded-Uri",
+    "X-Forwarded-Host",
+    "X-Forwarded-Proto",
+    "X-Forwarded-Method",
+    "X-Forwarded-Prefix",
+)
 OUTPOST_PATH_PREFIX = "/outpost.goauthentik.io/"
 START_PATH = "/outpost.goauthentik.io/start"
 # Characters that would end or change a directive in nginx or Caddy config: quotes, braces,

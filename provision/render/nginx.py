@@ -15,6 +15,7 @@ from provision.errors import ConfigError
 from provision.model import DesiredApp, DesiredState
 from provision.render.forward_auth import (
     AUTH_RESPONSE_HEADERS,
+    FORWARDING_HEADERS,
     OUTPOST_PATH_PREFIX,
     START_PATH,
     unsafe_url,
@@ -29,6 +30,18 @@ SIGNIN_LOCATION = "@goauthentik_proxy_signin"
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 # Strips every client-sent X-authentik-* header, whatever its case (headers-more module).
 CLEAR_CLIENT_HEADERS = 'more_clear_input_headers "X-authentik-*";'
+# The host as the client named it, port included; HTTP/3 (and an absolute request line) names it
+# without a Host header, where only $host has it.
+REQUEST_HOST = "$authentik_request_host"
+CONNECTION_UPGRADE = "$authentik_connection_upgrade"
+# What the auth request tells the outpost, in nginx's own values only.
+OUTPOST_REQUEST_HEADERS = {
+    "Host": "$host",
+    "X-Forwarded-Host": "$host",
+    "X-Forwarded-Proto": "$scheme",
+    "X-Forwarded-For": "$proxy_add_x_forwarded_for",
+    "X-Original-URL": f"$scheme://{REQUEST_HOST}$request_uri",
+}
 
 _HEADER = """\
 # nginx server blocks for the hosts in provision.yaml, rendered by `provision render nginx`.
@@ -39,6 +52,19 @@ _HEADER = """\
 # server (nginx.listen sets the plain listen line), or a TLS-terminating proxy in front.
 # Header names with underscores (X_authentik_username) must stay dropped: keep nginx's
 # defaults `underscores_in_headers off; ignore_invalid_headers on;` in the default server.
+"""
+_MAPS = """
+# WebSocket upgrades reach the backends (Sonarr, Jellyfin, Home Assistant need them); other
+# requests keep the upstream connection reusable.
+map $http_upgrade $authentik_connection_upgrade {
+    default upgrade;
+    '' '';
+}
+# HTTP/3 sends the host as :authority, without a Host header: fall back to $host.
+map $http_host $authentik_request_host {
+    '' $host;
+    default $http_host;
+}
 """
 _MORE = (
     " and the headers-more module\n# (Debian: libnginx-mod-http-headers-more-filter;\n"
@@ -63,7 +89,7 @@ def render_nginx(settings: Settings, desired: DesiredState) -> str:
             "# nginx.headers_more is false: only the outpost's own header names are cleared;\n"
             "# any other client-sent X-authentik-* header reaches the backends.\n"
         )
-    return header + "".join(f"\n{block}" for block in blocks)
+    return header + _MAPS + "".join(f"\n{block}" for block in blocks)
 
 
 def _problems(address: str, desired: DesiredState) -> list[str | None]:
@@ -117,26 +143,30 @@ def _outpost_location(address: str, tls: list[str]) -> list[str]:
         *tls,
         "        # The outpost's redirects point at Authentik itself: pass them on unchanged.",
         "        proxy_redirect off;",
-        "        # The outpost picks the provider by this host, never by the client's headers.",
-        "        proxy_set_header Host $host;",
-        "        proxy_set_header X-Forwarded-Host $host;",
-        "        proxy_set_header X-Forwarded-Proto $scheme;",
-        "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-        "        proxy_set_header X-Original-URL $scheme://$http_host$request_uri;",
+        "        # The outpost picks the provider by this host and checks this URL; a client's",
+        "        # forwarding header would win over ours (X-Original-URI over X-Original-URL):",
+        "        # nginx sends none of them but its own.",
+        *_outpost_request_headers(),
         "        proxy_pass_request_body off;",
         '        proxy_set_header Content-Length "";',
         "    }",
     ]
 
 
+def _outpost_request_headers() -> list[str]:
+    cleared = {h: '""' for h in FORWARDING_HEADERS if h not in OUTPOST_REQUEST_HEADERS}
+    headers = OUTPOST_REQUEST_HEADERS | cleared
+    return [f"        proxy_set_header {name} {value};" for name, value in headers.items()]
+
+
 def _signin_location() -> list[str]:
-    rd = "$scheme://$http_host$request_uri"
+    rd = f"$scheme://{REQUEST_HOST}$request_uri"
     return [
         "    # The outpost answers 401 to anonymous requests: send them to its login start.",
         f"    location {SIGNIN_LOCATION} {{",
         "        internal;",
         "        add_header Set-Cookie $authentik_cookie;",
-        f"        return 302 $scheme://$http_host{START_PATH}?rd={rd};",
+        f"        return 302 $scheme://{REQUEST_HOST}{START_PATH}?rd={rd};",
         "    }",
     ]
 
@@ -155,10 +185,14 @@ def _app_location(app: DesiredApp) -> list[str]:
         lines.append(f"        auth_request_set {variable} $upstream_http_{variable[1:]};")
         lines.append(f"        proxy_set_header {header} {variable};")
     lines += [
-        "        proxy_set_header Host $http_host;",
-        "        proxy_set_header X-Forwarded-Host $http_host;",
+        f"        proxy_set_header Host {REQUEST_HOST};",
+        f"        proxy_set_header X-Forwarded-Host {REQUEST_HOST};",
         "        proxy_set_header X-Forwarded-Proto $scheme;",
         "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        "        # WebSockets: HTTP/1.1 and the client's Upgrade, hop by hop.",
+        "        proxy_http_version 1.1;",
+        "        proxy_set_header Upgrade $http_upgrade;",
+        f"        proxy_set_header Connection {CONNECTION_UPGRADE};",
     ]
     if app.backend is not None:
         lines.append(f"        proxy_pass {app.backend};")

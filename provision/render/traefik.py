@@ -17,7 +17,11 @@ import yaml
 
 from provision.errors import ConfigError, UsageError
 from provision.model import DesiredApp, DesiredState
-from provision.render.forward_auth import AUTH_RESPONSE_HEADERS, OUTPOST_PATH_PREFIX
+from provision.render.forward_auth import (
+    AUTH_RESPONSE_HEADERS,
+    FORWARDING_HEADERS,
+    OUTPOST_PATH_PREFIX,
+)
 from provision.settings import Settings, TraefikSettings
 
 log = logging.getLogger(__name__)
@@ -27,6 +31,15 @@ log = logging.getLogger(__name__)
 # cannot reach the backend either. Go canonicalises names (X-Authentik-Foo), hence (?i).
 AUTH_RESPONSE_HEADERS_REGEX = "(?i)^X-authentik-"
 AUTH_PATH = "/outpost.goauthentik.io/auth/traefik"
+# forwardAuth with trustForwardHeader passes a request's X-Forwarded-* on instead of its own
+# values, and the entry point keeps those of its forwardedHeaders.trustedIPs: a proxy in front
+# that passes a client's X-Forwarded-Uri or -Host along would let the client choose the path or
+# provider the outpost checks. The strip middleware deletes them, so forwardAuth sends the
+# request's own URI and Host. X-Forwarded-Proto stays: a TLS-terminating proxy in front sets it.
+STRIPPED_FORWARDING_HEADERS = tuple(h for h in FORWARDING_HEADERS if h != "X-Forwarded-Proto")
+# The outpost's largest answer (its 404 page) is about 4 KB; Traefik reads the whole body of a
+# refusal to pass it on, so it is bounded (Traefik warns without a bound).
+MAX_RESPONSE_BODY_SIZE = 65536
 # Traefik's default priority is the rule's length (under 270 even for a 253-character host), so
 # this puts the outpost's own paths (start, callback, sign_out) above the app router on any host.
 OUTPOST_ROUTER_PRIORITY = 1000
@@ -121,6 +134,7 @@ def _forward_auth(address: str, insecure_skip_verify: bool) -> dict[str, Any]:
         "trustForwardHeader": True,
         "authResponseHeaders": list(AUTH_RESPONSE_HEADERS),
         "authResponseHeadersRegex": AUTH_RESPONSE_HEADERS_REGEX,
+        "maxResponseBodySize": MAX_RESPONSE_BODY_SIZE,
     }
     if insecure_skip_verify:
         forward_auth["tls"] = {"insecureSkipVerify": True}
@@ -129,8 +143,10 @@ def _forward_auth(address: str, insecure_skip_verify: bool) -> dict[str, Any]:
 
 def _strip_headers() -> dict[str, Any]:
     # An empty value makes Traefik delete the header. This runs before forwardAuth, so only the
-    # values the outpost itself answered with reach the backend.
-    return {"headers": {"customRequestHeaders": dict.fromkeys(AUTH_RESPONSE_HEADERS, "")}}
+    # values the outpost itself answered with reach the backend, and forwardAuth asks with the
+    # request's own URI and Host.
+    deleted = (*AUTH_RESPONSE_HEADERS, *STRIPPED_FORWARDING_HEADERS)
+    return {"headers": {"customRequestHeaders": dict.fromkeys(deleted, "")}}
 
 
 def domain_regex(domain: str) -> str:

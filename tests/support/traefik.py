@@ -72,14 +72,20 @@ class Traefik:
         return f"{self.errors()}\n{printed}"
 
 
+# An entry point of this name trusts no client's X-Forwarded-* (Traefik exposed directly).
+DIRECT = "direct"
+
+
 def static_config(
     dynamic: Path, ports: Mapping[str, int], api_port: int, log: Path, resolvers: Sequence[str]
 ) -> dict[str, Any]:
+    # Every other entry point is behind a TLS-terminating proxy on loopback: it keeps that
+    # proxy's X-Forwarded-Proto: https.
+    trusted = {name: ["127.0.0.1/32"] for name in ports if name != DIRECT}
     entry_points: dict[str, Any] = {
         name: {
             "address": f"127.0.0.1:{port}",
-            # Behind a TLS-terminating proxy on loopback: keep its X-Forwarded-Proto: https.
-            "forwardedHeaders": {"trustedIPs": ["127.0.0.1/32"]},
+            "forwardedHeaders": {"trustedIPs": trusted.get(name, [])},
             # Header names aliasing others (X_authentik_username) are dropped too (see README).
             "http": {"aliasHeadersStrategy": "delete"},
         }
