@@ -7,6 +7,7 @@ protected application would see, including any header a client tried to spoof.
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,8 +17,9 @@ from provision.render import render_nginx
 from tests.render import proxy_checks
 from tests.render.render_support import CASE_NAMES, CASES, load_case, write_config
 from tests.support import free_port
+from tests.support.backends import websocket_echo
 from tests.support.nginx import NO_SUCH_HOST, check_config, running_nginx
-from tests.support.stack import HOSTS, Stack
+from tests.support.stack import HOSTS, Stack, x_authentik
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +54,54 @@ def test_anonymous_requests_are_sent_to_the_outpost_login(stack: Stack) -> None:
 def test_other_hosts_are_not_served_by_a_rendered_server(stack: Stack) -> None:
     assert stack.get("other.example.test", headers=stack.cookie()).status_code == NO_SUCH_HOST
     assert stack.seen_by_backends() == 0
+
+
+def test_websockets_pass_through_after_login(stack: Stack) -> None:
+    """Sonarr, Jellyfin and Home Assistant push live updates over a WebSocket."""
+    cookie = stack.cookie()["Cookie"]
+    status, echoed = websocket_echo(f"{stack.url}/live", HOSTS[0], cookie, "ping")
+    assert status == "HTTP/1.1 101 Switching Protocols"
+    assert echoed == "ping"
+    (record,) = stack.backends[HOSTS[0]].seen
+    assert record["path"] == "/live"
+    assert x_authentik(record)["x-authentik-username"] == ["akadmin"]
+
+
+def test_an_anonymous_websocket_is_sent_to_the_login(stack: Stack) -> None:
+    status, echoed = websocket_echo(f"{stack.url}/live", HOSTS[0], "none=1", "ping")
+    assert status.split()[1] == "302"
+    assert echoed == ""
+    assert stack.seen_by_backends() == 0
+
+
+def _without_host_header(stack: Stack, path: str, cookie: str = "") -> tuple[str, str]:
+    """Ask as HTTP/3 does, with the host in the request target and no Host header (in HTTP/1.0:
+    1.1 requires one). Returns the status line and the Location (else the body)."""
+    address = stack.url.removeprefix("http://").split(":")
+    lines = [f"GET http://{HOSTS[0]}{path} HTTP/1.0"]
+    if cookie:
+        lines.append(f"Cookie: {cookie}")
+    with socket.create_connection((address[0], int(address[1])), timeout=10) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        answer = b"".join(iter(lambda: sock.recv(65536), b"")).decode(errors="replace")
+    head, _, body = answer.partition("\r\n\r\n")
+    location = re.search(r"^Location: (.*)$", head, re.MULTILINE)
+    return head.splitlines()[0], location.group(1).strip() if location else body
+
+
+def test_without_a_host_header_the_login_redirect_keeps_the_host(stack: Stack) -> None:
+    status, location = _without_host_header(stack, "/page")
+    assert status == "HTTP/1.1 302 Moved Temporarily"
+    start = f"http://{HOSTS[0]}/outpost.goauthentik.io/start"
+    assert location == f"{start}?rd=http://{HOSTS[0]}/page"
+
+
+def test_without_a_host_header_the_backend_gets_the_host(stack: Stack) -> None:
+    status, _ = _without_host_header(stack, "/page", stack.cookie()["Cookie"])
+    assert status == "HTTP/1.1 200 OK"
+    (record,) = stack.backends[HOSTS[0]].seen
+    assert record["host"] == HOSTS[0]
+    assert x_authentik(record)["x-authentik-username"] == ["akadmin"]
 
 
 def _resolvable(text: str) -> str:
