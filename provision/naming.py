@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 import contextlib
+import random
 import re
+import string
 from urllib.parse import urlsplit
 
 import idna
 import re2
 
+from provision.model import stored_text
+
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _SLUG = re.compile(r"^[-a-z0-9_]+$")
 # Authentik refuses these application slugs (transcript 04a).
 RESERVED_SLUGS = frozenset({"authorize", "token", "device", "userinfo", "introspect", "revoke"})
-# Paths no real skip rule should match all of; a line matching every one skips auth entirely.
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False  # the error is reported with file and line instead
-_SAMPLE_PATHS = ("/", "/index.html", "/admin", "/login?next=/", "/zz-sample/x.y")
+
+
+def _sample_paths() -> tuple[str, ...]:
+    """Paths no real skip rule matches all of: a line matching every one skips login for the
+    whole host. A few typical ones, and 64 random ones drawn once from a fixed seed (the same
+    on every run) over the characters a decoded URL path can hold."""
+    chars = string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@/%? é€😀"
+    draw = random.Random(17)  # noqa: S311 - samples, not secrets; fixed so checks are stable
+    drawn = ("/" + "".join(draw.choices(chars, k=draw.randint(0, 40))) for _ in range(64))
+    return ("/", "/index.html", "/admin", "/login", "/zz-sample/x.y", *drawn)
+
+
+_SAMPLE_PATHS = _sample_paths()
 
 
 def validate_host_name(value: str) -> str:
@@ -97,26 +112,38 @@ def is_url(value: str, schemes: tuple[str, ...] = ("http", "https")) -> bool:
 
 
 def validate_skip_path_regex(value: str) -> str:
-    """Each non-empty line must compile in RE2 syntax (the outpost is Go, whose regexp is RE2:
-    no lookaround, no backreferences, ``\\z`` for the end) and must not match every path."""
-    problems = []
-    for number, line in enumerate(value.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            pattern = re2.compile(line, options=_RE2_OPTIONS)
-        except re2.error as exc:
-            reason = exc.args[0].decode("utf-8", "replace") if exc.args else "invalid"
-            problems.append(f"line {number} {line!r} is not a valid RE2 (Go) regex ({reason})")
-            continue
-        if all(pattern.search(path) for path in _SAMPLE_PATHS):
-            problems.append(
-                f"line {number} {line!r} matches every path and would switch off"
-                " authentication for the whole host"
-            )
+    """Check ``value`` line by line as the outpost reads it; return it, or raise ValueError.
+
+    Authentik stores the value trimmed (``stored_text``); the outpost splits what is stored on
+    ``\\n`` and compiles every line as a Go regexp (RE2 syntax: no lookaround, no
+    backreferences, ``\\z`` for the end), and a request whose path matches any line skips the
+    login. An empty line is the empty regex, which matches every path, so a blank line (or one
+    of spaces only) anywhere is refused, as is any line that matches every sample path.
+    Lines are numbered as written.
+    """
+    stored = stored_text(value)
+    if not stored:
+        return value  # no regex at all: the outpost skips nothing
+    first = value[: len(value) - len(value.lstrip())].count("\n") + 1
+    lines = enumerate(stored.split("\n"), start=first)
+    problems = [problem for number, line in lines if (problem := _line_problem(number, line))]
     if problems:
         raise ValueError("; ".join(problems))
     return value
+
+
+def _line_problem(number: int, line: str) -> str | None:
+    everything = "matches every path and would switch off authentication for the whole host"
+    if not line.strip():
+        return f"line {number} is blank: the outpost reads it as a regex that {everything}"
+    try:
+        pattern = re2.compile(line, options=_RE2_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0].decode("utf-8", "replace") if exc.args else "invalid"
+        return f"line {number} {line!r} is not a valid RE2 (Go) regex ({reason})"
+    if all(pattern.search(path) for path in _SAMPLE_PATHS):
+        return f"line {number} {line!r} {everything}"
+    return None
 
 
 def validate_domain(value: str) -> str:
