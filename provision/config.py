@@ -14,7 +14,7 @@ from pydantic_settings import EnvSettingsSource
 from provision import naming
 from provision.cross_checks import cross_checks
 from provision.errors import ConfigError
-from provision.model import FORWARD_DOMAIN, DesiredApp, DesiredState
+from provision.model import FORWARD_DOMAIN, DesiredApp, DesiredState, stored_text
 from provision.settings import (
     AppSettings,
     DomainSettings,
@@ -65,13 +65,18 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
 
 
 def desired_state(settings: Settings) -> DesiredState:
-    """Apply the defaults of DESIGN §2 to each app."""
+    """Apply the defaults of DESIGN §2 to each app; text fields as Authentik stores them.
+
+    Authentik trims every text field it stores (``model.stored_text``), so the declared
+    values are trimmed here, once: compared as written, a trailing newline or space would be
+    written again by every sync. The outpost config keys are JSON and stored as sent.
+    """
     return DesiredState(
-        apps=tuple(_desired_app(app, settings) for app in settings.apps),
-        owner=settings.owner,
+        apps=tuple(_desired_app(app, settings).as_stored() for app in settings.apps),
+        owner=stored_text(settings.owner),
         outpost_managed=settings.outpost.managed,
         outpost_config=settings.outpost.managed_config(),
-        domains=tuple(_desired_domain(domain, settings) for domain in settings.domains),
+        domains=tuple(_desired_domain(d, settings).as_stored() for d in settings.domains),
     )
 
 
@@ -253,7 +258,37 @@ def _cross_checks(
     raw: Mapping[str, Any], path: Path, lines: Mapping[Loc, int], env: Mapping[str, Any]
 ) -> list[str]:
     """Checks across apps and domains (``provision.cross_checks``), located in the file."""
-    return cross_checks(raw, _Locator(path, lines, env))
+    where = _Locator(path, lines, env)
+    return _blank_when_stored(raw, where) + cross_checks(raw, where)
+
+
+def _blank_when_stored(raw: Mapping[str, Any], where: _Locator) -> list[str]:
+    """Text that Authentik would store trimmed to nothing where something is needed.
+
+    The owner marks this tool's objects: stored empty, it would claim every application
+    that has no publisher. An empty name is refused by Authentik, mid-sync.
+    """
+    places: list[Loc] = [("owner",)]
+    for section in ("apps", "domains"):
+        entries = raw.get(section)
+        count = len(entries) if isinstance(entries, list) else 0
+        places += [(section, index, "name") for index in range(count)]
+    return [
+        f"{where(loc)}: is blank once Authentik trims the spaces around it"
+        for loc in places
+        if isinstance(text := _value_at(raw, loc), str) and text and not stored_text(text)
+    ]
+
+
+def _value_at(raw: Any, loc: Loc) -> Any:
+    for part in loc:
+        if isinstance(raw, Mapping) and isinstance(part, str):
+            raw = raw.get(part)
+        elif isinstance(raw, list) and isinstance(part, int):
+            raw = raw[part]
+        else:
+            return None
+    return raw
 
 
 @dataclass(frozen=True)

@@ -94,12 +94,16 @@ class DesiredApp:
         return f"https://{self.host}"
 
     def as_stored(self) -> DesiredApp:
-        """This app with every text field as Authentik will store it (``stored_text``)."""
+        """This app with every text field as Authentik will store it (``stored_text``), and
+        its groups named as Authentik stores group names (each once)."""
         texts: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, str):
                 texts[f.name] = stored_text(value)
+        if self.access.groups:
+            groups = dict.fromkeys(stored_text(g) for g in self.access.groups)
+            texts["access"] = Access(groups=tuple(groups))
         return replace(self, **texts)
 
 

@@ -139,3 +139,34 @@ def test_skip_path_regexes_follow_the_outposts_go_syntax(
     body = f"apps:\n  - host: a.example.com\n    any_user: true\n    skip_path_regex: '{regex}'\n"
     with pytest.raises(ConfigError, match=reason):
         load_config(_write(tmp_path, body), environ={})
+
+
+def test_skip_path_regex_is_checked_as_stored_and_numbered_as_written(tmp_path: Path) -> None:
+    # Leading blank lines and the final newline are trimmed by Authentik: not refused, but
+    # the numbering stays that of the file's value.
+    body = (
+        "apps:\n  - host: a.example.com\n    any_user: true\n"
+        '    skip_path_regex: "\\n\\n^/api/\\n^/$\\n\\n^/health$\\n"\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(_write(tmp_path, body), environ={})
+    (problem,) = caught.value.problems
+    assert "apps[0].skip_path_regex: line 5 is blank" in problem
+
+
+def test_text_fields_are_declared_as_authentik_stores_them(tmp_path: Path) -> None:
+    body = (
+        "owner: ' me '\n"
+        "apps:\n  - host: a.example.com\n    name: 'Sonarr '\n    groups: [' media', media]\n"
+        "    description: |\n      Series\n    group: ' Media '\n"
+        "    launch_url: \"https://a.example.com/\\n\"\n"
+        "    skip_path_regex: |\n      ^/api/\n      ^/$\n"
+    )
+    desired = load_config(_write(tmp_path, body), environ={}).desired
+    app = desired.apps[0]
+    assert desired.owner == "me"
+    assert (app.name, app.description, app.group) == ("Sonarr", "Series", "Media")
+    assert app.launch_url == "https://a.example.com/"
+    assert app.skip_path_regex == "^/api/\n^/$"
+    assert app.provider_name == "Provider for Sonarr"
+    assert app.access == Access(groups=("media",))
