@@ -159,7 +159,7 @@ def test_text_fields_are_declared_as_authentik_stores_them(tmp_path: Path) -> No
         "owner: ' me '\n"
         "apps:\n  - host: a.example.com\n    name: 'Sonarr '\n    groups: [' media', media]\n"
         "    description: |\n      Series\n    group: ' Media '\n"
-        "    launch_url: \"https://a.example.com/\\n\"\n"
+        '    launch_url: "https://a.example.com/\\n"\n'
         "    skip_path_regex: |\n      ^/api/\n      ^/$\n"
     )
     desired = load_config(_write(tmp_path, body), environ={}).desired
