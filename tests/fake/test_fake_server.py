@@ -1,4 +1,7 @@
-"""The fake's own knobs: latency, faults, readiness, the request log, forward auth, the CLI."""
+"""The fake's own knobs: latency, faults, readiness, the request log, the CLI.
+
+The embedded outpost has tests of its own (test_outpost*.py).
+"""
 
 from __future__ import annotations
 
@@ -15,14 +18,12 @@ import pytest
 import requests
 
 from provision.testing.fake_authentik import NEWEST, FakeAuthentik, RecordedRequest
-from tests.support import IDENTITY_HEADERS
 
 ProviderBody = Callable[[str, str], dict[str, Any]]
 
 TOKEN = "fake-server-cli-token-91d2"  # for fakes started here, not by the fixture
 VERSION = "/api/v3/admin/version/"
 PROVIDERS = "/api/v3/providers/proxy/"
-TRAEFIK = "/outpost.goauthentik.io/auth/traefik"
 
 
 def test_latency_is_added_to_every_request(fake: FakeAuthentik, api: requests.Session) -> None:
@@ -287,90 +288,6 @@ def test_blueprint_waits_for_the_worker(fake: FakeAuthentik, api: requests.Sessi
     instance = api.get(f"{fake.url}/api/v3/managed/blueprints/{created.json()['pk']}/").json()
     assert instance["status"] == "successful"
     assert fake.run_blueprint_worker() == 0
-
-
-class TestForwardAuth:
-    @pytest.fixture
-    def bound(self, fake: FakeAuthentik) -> dict[str, Any]:
-        provider = fake.state.add_proxy_provider(
-            "Provider for Sonarr", "https://sonarr.example.test/"
-        )
-        fake.state.add_application("Sonarr", "sonarr", provider=provider["pk"])
-        fake.state.add_proxy_provider("Provider for Unbound", "https://unbound.example.test")
-        fake.state.set_outpost_providers([provider["pk"]])
-        return provider
-
-    @staticmethod
-    def ask(fake: FakeAuthentik, host: str | None, **headers: str) -> requests.Response:
-        forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Uri": "/x?y=1", **headers}
-        if host is not None:
-            forwarded["X-Forwarded-Host"] = host
-        return requests.get(fake.url + TRAEFIK, headers=forwarded, allow_redirects=False, timeout=5)
-
-    def test_anonymous_is_sent_to_start(self, fake: FakeAuthentik, bound: dict[str, Any]) -> None:
-        answer = self.ask(fake, "sonarr.example.test")
-        assert answer.status_code == 307
-        assert answer.headers["Location"] == (
-            "https://sonarr.example.test/outpost.goauthentik.io/start"
-            "?rd=https%3A%2F%2Fsonarr.example.test%2Fx%3Fy%3D1"
-        )
-
-    def test_session_gets_the_identity_headers(
-        self, fake: FakeAuthentik, bound: dict[str, Any]
-    ) -> None:
-        name, value = fake.login(username="alice", groups=("media", "admins"))
-        answer = self.ask(fake, "sonarr.example.test", Cookie=f"{name}={value}")
-        assert answer.status_code == 200
-        assert all(header in answer.headers for header in IDENTITY_HEADERS)
-        assert answer.headers["X-authentik-username"] == "alice"
-        assert answer.headers["X-authentik-groups"] == "media|admins"
-        assert answer.headers["X-authentik-meta-app"] == "sonarr"
-        assert answer.headers["X-authentik-meta-provider"] == "Provider for Sonarr"
-        stranger = self.ask(fake, "sonarr.example.test", Cookie=f"{name}=forged")
-        assert stranger.status_code == 307
-
-    def test_host_not_on_the_embedded_outpost_falls_through_to_not_found(
-        self, fake: FakeAuthentik, bound: dict[str, Any]
-    ) -> None:
-        answer = self.ask(fake, "unbound.example.test")
-        assert answer.status_code == 404
-        assert answer.headers["Content-Type"] == "text/html; charset=utf-8"
-        assert "Not Found" in answer.text
-
-    def test_missing_forwarded_host_is_a_configuration_error(
-        self, fake: FakeAuthentik, bound: dict[str, Any]
-    ) -> None:
-        answer = self.ask(fake, None)
-        assert answer.status_code == 500
-        assert "X-Forwarded-Host" in answer.text
-
-    def test_forward_domain_serves_hosts_under_its_cookie_domain(self, fake: FakeAuthentik) -> None:
-        provider = fake.state.add_proxy_provider(
-            "Domain",
-            "https://auth.example.test",
-            mode="forward_domain",
-            cookie_domain="example.test",
-        )
-        fake.state.add_application("Domain", "domain", provider=provider["pk"])
-        fake.state.set_outpost_providers([provider["pk"]])
-        assert self.ask(fake, "anything.example.test").status_code == 307
-        assert self.ask(fake, "example.org").status_code == 404
-
-    def test_ping_start_and_other_outpost_paths(
-        self, fake: FakeAuthentik, bound: dict[str, Any]
-    ) -> None:
-        assert requests.get(fake.url + "/outpost.goauthentik.io/ping", timeout=5).status_code == 204
-        start = requests.get(
-            fake.url + "/outpost.goauthentik.io/start",
-            params={"rd": "https://sonarr.example.test/x"},
-            allow_redirects=False,
-            timeout=5,
-        )
-        assert start.status_code == 302
-        assert start.headers["Location"].startswith(f"{fake.url}/application/o/authorize/?")
-        assert f"client_id={bound['client_id']}" in start.headers["Location"]
-        other = requests.get(fake.url + "/outpost.goauthentik.io/nope", timeout=5)
-        assert other.status_code == 404
 
 
 def test_cli_serves_until_terminated() -> None:
