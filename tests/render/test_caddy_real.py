@@ -53,14 +53,19 @@ def test_what_every_proxy_must_do(stack: Stack, check: Callable[[Stack], None]) 
 def test_anonymous_requests_are_sent_to_the_outpost_login(stack: Stack) -> None:
     proxy_checks.anonymous_requests_are_sent_to_the_login(stack)
     response = stack.get(HOSTS[0], "/a?b=1")
-    assert response.status_code == 307  # the outpost's own answer, passed on by forward_auth
-    assert response.headers["Location"] == (
-        f"http://{HOSTS[0]}/outpost.goauthentik.io/start?rd=http%3A%2F%2F{HOSTS[0]}%2Fa%3Fb%3D1"
-    )
+    # The outpost's own answer, passed on by forward_auth: straight to authorize, with the
+    # host's callback and the provider's cookie.
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith(f"{stack.fake.url}/application/o/authorize/?client_id=")
+    callback = f"%3A%2F%2F{HOSTS[0]}%2Foutpost.goauthentik.io%2Fcallback"
+    assert callback in location.partition("redirect_uri=")[2]
+    assert response.headers["Set-Cookie"].startswith("authentik_proxy_")
 
 
 def test_other_hosts_are_not_served_by_a_rendered_site(stack: Stack) -> None:
-    assert stack.get("other.example.test", headers=stack.cookie()).status_code == NO_SUCH_HOST
+    response = stack.get("other.example.test", headers=stack.cookie(HOSTS[0]))
+    assert response.status_code == NO_SUCH_HOST
     assert stack.seen_by_backends() == 0
 
 

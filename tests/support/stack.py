@@ -41,8 +41,9 @@ class Stack:
         sent = {"Host": host, **(headers or {})}
         return requests.get(self.url + path, headers=sent, allow_redirects=False, timeout=10)
 
-    def cookie(self) -> dict[str, str]:
-        name, value = self.fake.login(username="akadmin", groups=("admins",))
+    def cookie(self, host: str, username: str = "alice") -> dict[str, str]:
+        """The outpost cookie a browser login of the stored ``username`` on ``host`` leaves."""
+        name, value = self.fake.login(username, host)
         return {"Cookie": f"{name}={value}"}
 
     def seen_by_backends(self) -> int:
