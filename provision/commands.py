@@ -155,14 +155,16 @@ def _verify_after_sync(
     if not options.verify:
         return 0, {}
     from provision.check_access import check_apps_access
+    from provision.declared_providers import read_declared_providers
     from provision.refresh import verify_after_binding
     from provision.verify import verify_exit_code, verify_report
 
     slugs = set(applied.newly_bound) if applied is not None else set()
     fresh = {t.host for t in config.desired.targets if t.slug in slugs}
     wait = options.verify_wait
+    providers = read_declared_providers(client, config.desired.targets)  # as applied just now
     results = verify_after_binding(
-        config, fresh, config.settings.outpost.refresh_wait if wait is None else wait
+        config, fresh, config.settings.outpost.refresh_wait if wait is None else wait, providers
     )
     access = check_apps_access(client, config.desired.targets)
     if options.output == Output.TEXT:
@@ -232,15 +234,19 @@ def doctor(options: DoctorOptions, environ: Mapping[str, str]) -> int:
 
 
 def verify(options: VerifyOptions, environ: Mapping[str, str]) -> int:
+    """Each host's login redirect must name its provider: the token reads the providers (and,
+    with ``--access``, asks check_access); the outpost and the proxy are asked anonymously."""
+    from provision.declared_providers import read_declared_providers
     from provision.verify import verify_exit_code, verify_hosts, verify_report
 
     config = load(options.config, environ)
     access = None
-    if options.access:
-        from provision.check_access import check_apps_access
+    with connect(config, load_secrets(config, environ)) as client:
+        providers = read_declared_providers(client, config.desired.targets)
+        if options.access:
+            from provision.check_access import check_apps_access
 
-        with connect(config, load_secrets(config, environ)) as client:
             access = check_apps_access(client, config.desired.targets)
-    results = verify_hosts(config, through=options.through)
+    results = verify_hosts(config, providers, through=options.through)
     out(verify_report(results, output=options.output, access=access))
     return verify_exit_code(results, access or ())

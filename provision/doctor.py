@@ -35,6 +35,7 @@ from provision.checks import (
     config_failed,
     flow_slugs,
 )
+from provision.declared_providers import NOT_READ, declared_providers
 from provision.errors import EX_CONFIG, AuthError, ConfigError, ProvisionError, TransientAPIError
 from provision.findings import CheckStatus, Finding
 from provision.loading import anonymous_client, connect, load, load_secrets
@@ -115,6 +116,7 @@ class _Doctor:
         self.environ = environ
         self.session = session
         self.checks: list[Check] = []
+        self.providers = NOT_READ  # read by the host checks; the outpost's answers name them
 
     def add(self, check: Check) -> bool:
         """Record ``check``; True unless it failed."""
@@ -249,6 +251,7 @@ class _Doctor:
         if isinstance(providers, _Failed) or isinstance(applications, _Failed):
             self.skip([f"host {a.host}" for a in apps], "the objects could not be listed")
             return
+        self.providers = declared_providers(providers, apps)
         by_pk = {p.pk: p for p in map(parse_proxy_provider, providers)}
         by_slug = {a.slug: a for a in map(parse_application, applications)}
         for app in apps:
@@ -262,7 +265,8 @@ class _Doctor:
             self.skip(names, "outpost.address does not answer")
             return
         for app in config.desired.targets:
-            self.add(_answer_check(ask_host(anonymous, app.host, address)))
+            answer = ask_host(anonymous, app.host, address, providers=self.providers)
+            self.add(_answer_check(answer))
 
 
 def _api_checks(config: Config) -> list[str]:

@@ -17,6 +17,8 @@ class Finding(StrEnum):
     UNPROTECTED = "unprotected"
     MISSING_FORWARDED_HEADERS = "missing_forwarded_headers"
     REDIRECT_ELSEWHERE = "redirect_elsewhere"
+    # A login redirect naming another provider's client_id: the host is not served by ours.
+    SERVED_BY_OTHER_PROVIDER = "served_by_other_provider"
     NO_ROUTE = "no_route"
     UNEXPECTED = "unexpected"
     # sync --verify: a host this run bound that the outpost did not serve within the wait.

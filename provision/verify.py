@@ -1,8 +1,11 @@
 """``provision verify``: ask the outpost (and the proxy) as Traefik would and name every answer.
 
-A protected host answers an anonymous request with a redirect to
-``<proto>://<host>/outpost.goauthentik.io/start`` (DESIGN §6). Every other answer is one of the
-classic failures, named here by a stable code, with the fix.
+A protected host answers an anonymous request with a login redirect: on every recorded release
+a 302 to the server's ``/application/o/authorize/`` naming this config's provider by its
+``client_id`` (read from the API: the token is needed), on older outposts and through nginx a
+redirect to ``<proto>://<host>/outpost.goauthentik.io/start`` (``provision.login_redirect``).
+Every other answer is one of the classic failures, named here by a stable code, with the fix
+(``provision.verify_text``).
 """
 
 from __future__ import annotations
@@ -10,17 +13,20 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from provision.access import AppAccess, access_exit_code, access_lines
 from provision.asking import AsksAnonymously, ask_outpost, ask_through_proxy
 from provision.authentik.anonymous import Answer
+from provision.declared_providers import NOT_READ, DeclaredProviders
 from provision.errors import EX_DATAERR, EX_TEMPFAIL
 from provision.findings import TRANSIENT, CheckStatus, Finding, Via
+from provision.login_redirect import Verdict, judge_redirect
 from provision.options import Output
-from provision.terms import START_PATH
+from provision.terms import NGINX_AUTH_PATH
+from provision.verify_text import Asked, describe
 
 if TYPE_CHECKING:
     import requests
@@ -32,68 +38,9 @@ log = logging.getLogger(__name__)
 REDIRECTS = frozenset({302, 307})
 # Traefik's own answer when no router matches the Host header (Caddy's: see _caddy_default).
 _TRAEFIK_NOT_FOUND = "404 page not found"
-_SYNC = "run `provision sync`"
+# The outpost's answer to a question without the forwarded headers it needs (file 13).
+_CONFIGURATION_ERROR = "configuration error"
 _BY_STATUS = {404: Finding.NOT_BOUND, 500: Finding.MISSING_FORWARDED_HEADERS}
-
-# classification -> (detail, fix); {where}, {status}, {location}, {expected} are filled in.
-_TEXT: dict[Finding, tuple[str, str]] = {
-    Finding.PROTECTED: ("anonymous request redirected to {location}", ""),
-    Finding.NOT_BOUND: (
-        "{where} answered Authentik's 404 page: host not bound to the embedded outpost"
-        " (or outpost not refreshed yet)",
-        f"{_SYNC} (it adds the provider to the embedded outpost), then allow the outpost up to"
-        " its refresh interval (5 minutes by default) or restart the Authentik server",
-    ),
-    Finding.NOT_REFRESHED: (
-        "{where}: the outpost does not serve this newly bound host yet",
-        "the outpost picks up a new binding on its next refresh (a few seconds after the sync,"
-        " at the latest its refresh interval, 5 minutes by default): run `provision verify`"
-        " again, raise outpost.refresh_wait or --verify-wait, or restart the outpost",
-    ),
-    Finding.NO_APP_FOR_HOSTNAME: (
-        "{where} answered 400 'no app for hostname': not bound to this outpost",
-        "outpost.address reaches a standalone outpost that does not serve this host: bind the"
-        " provider to that outpost, or point outpost.address at the embedded one (port 9000)",
-    ),
-    Finding.UNPROTECTED: (
-        "UNPROTECTED: {where} answered {status} to an anonymous request, without a login",
-        "put the forwardAuth middleware on this host's router (`provision render traefik`"
-        " emits it) and check that skip_path_regex does not match '/'",
-    ),
-    Finding.MISSING_FORWARDED_HEADERS: (
-        "{where} answered {status}: missing X-Forwarded headers (the outpost's configuration"
-        " error)",
-        "check trusted proxies: Traefik's forwardAuth needs trustForwardHeader: true, and no"
-        " proxy between Traefik and the outpost may drop X-Forwarded-Host/-Proto/-Uri",
-    ),
-    Finding.REDIRECT_ELSEWHERE: (
-        "{where} redirected to {location!r}, not to {expected}",
-        "outpost.address must reach the outpost itself (e.g. http://127.0.0.1:9000); check"
-        " the outpost's authentik_host and that X-Forwarded-Proto reaches it",
-    ),
-    Finding.NO_ROUTE: (
-        "{where} answered with the proxy's own default: no router or site matches this host",
-        "load the rendered config into the proxy (`provision render traefik|nginx|caddy`)",
-    ),
-    Finding.CONNECTION_REFUSED: (
-        "nothing listens at {where} (wrong port?)",
-        "point outpost.address at the outpost (the Authentik server's port 9000, or 9443 for"
-        " https) and check that it runs",
-    ),
-    Finding.TIMEOUT: (
-        "{where} did not answer in time",
-        "check that the outpost runs and is not overloaded",
-    ),
-    Finding.UNREACHABLE: ("{where} cannot be reached", "check the host name and the network path"),
-    Finding.TLS_FAILED: (
-        "TLS verification failed at {where}",
-        "use the outpost's plain-HTTP port on loopback, or set authentik.ca_bundle to its CA",
-    ),
-    Finding.UNEXPECTED: (
-        "{where} answered HTTP {status}, which is not the login redirect",
-        "run `provision doctor` for the checks behind this answer",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -110,6 +57,8 @@ class HostResult:
     via: Via = Via.OUTPOST
     status: int | None = None
     location: str = ""
+    provider: str = ""  # the provider the login redirect named (ours, or the one serving it)
+    client_id: str = ""  # the client_id in that redirect
 
     @property
     def ok(self) -> bool:
@@ -131,68 +80,79 @@ class HostResult:
             "via": self.via,
             "status": self.status,
             "location": self.location,
+            "provider": self.provider,
+            "client_id": self.client_id,
         }
 
 
-def fix_for(finding: Finding) -> str:
-    """What to do about ``finding``, as the reports say it."""
-    return _TEXT[finding][1]
-
-
 def verify_hosts(
-    config: Config, through: str | None = None, *, session: requests.Session | None = None
+    config: Config,
+    providers: DeclaredProviders = NOT_READ,
+    through: str | None = None,
+    *,
+    session: requests.Session | None = None,
 ) -> list[HostResult]:
     """Ask the outpost about every declared host (and the proxy at ``through``, if given).
 
-    Anonymous requests only: the token is never sent. TLS is verified (authentik.ca_bundle).
+    Anonymous requests only: the token is never sent to the outpost or the proxy (``providers``
+    were read with it before). TLS is verified (authentik.ca_bundle).
     """
     from provision.loading import anonymous_client
 
     address = config.settings.outpost.address.rstrip("/")
     with anonymous_client(config, session) as client:
         hosts = [app.host for app in config.desired.targets]
-        results = [ask_host(client, host, address, through) for host in hosts]
+        results = [ask_host(client, host, address, through, providers) for host in hosts]
     for result in results:
         log.debug("%s: %s via %s", result.host, result.classification, result.via)
     return results
 
 
 def ask_host(
-    client: AsksAnonymously, host: str, address: str, through: str | None = None
+    client: AsksAnonymously,
+    host: str,
+    address: str,
+    through: str | None = None,
+    providers: DeclaredProviders = NOT_READ,
 ) -> HostResult:
     """One host's result: the outpost's answer, and the proxy's when ``through`` is given."""
-    at_outpost = classify_outpost(host, ask_outpost(client, address, host))
+    at_outpost = classify_outpost(host, ask_outpost(client, address, host), providers)
     if through is None:
         return at_outpost
-    via_proxy = classify_proxy(host, ask_through_proxy(client, through, host), through)
+    answer = ask_through_proxy(client, through, host)
+    via_proxy = classify_proxy(host, answer, through, providers)
     # An unprotected backend is the worst finding whatever the outpost said; otherwise the
     # outpost's failure explains the proxy's, so it is the one worth fixing first.
-    if via_proxy.classification == Finding.UNPROTECTED or at_outpost.ok:
-        return via_proxy
-    return at_outpost
+    if via_proxy.classification == Finding.UNPROTECTED or not at_outpost.ok:
+        return via_proxy if via_proxy.classification == Finding.UNPROTECTED else at_outpost
+    if via_proxy.ok and not via_proxy.provider:  # nginx's start names no provider; the outpost did
+        return replace(via_proxy, provider=at_outpost.provider, client_id=at_outpost.client_id)
+    return via_proxy
 
 
-def classify_outpost(host: str, answer: Answer) -> HostResult:
+def classify_outpost(
+    host: str, answer: Answer, providers: DeclaredProviders = NOT_READ
+) -> HostResult:
     """Name the outpost's answer to Traefik's question about ``host``."""
-    expected = f"https://{host}{START_PATH}"
-    code = _classify(answer, (expected,))
-    return _result(
-        host, code, answer, expected, where=f"the outpost ({answer.url})", via=Via.OUTPOST
-    )
+    verdict = _classify(host, answer, providers)
+    where = f"the outpost ({answer.url})"
+    return _result(host, verdict, answer, providers, where=where, via=Via.OUTPOST)
 
 
-def classify_proxy(host: str, answer: Answer, through: str) -> HostResult:
-    """Name the reverse proxy's answer to an anonymous request for ``host``."""
-    # Traefik passes on the scheme the client used, unless a TLS-terminating proxy in front of
-    # it (trusted by forwardedHeaders) said https: either way a login is demanded.
-    scheme = urlsplit(through).scheme or "http"
-    expected = f"{scheme}://{host}{START_PATH}"
-    code = _classify(answer, (expected, f"https://{host}{START_PATH}"))
-    if code == Finding.NOT_BOUND and answer.text.strip() == _TRAEFIK_NOT_FOUND:
-        code = Finding.NO_ROUTE
-    if code == Finding.UNPROTECTED and _caddy_default(answer):
-        code = Finding.NO_ROUTE
-    return _result(host, code, answer, expected, where=f"the proxy ({through})", via=Via.PROXY)
+def classify_proxy(
+    host: str, answer: Answer, through: str, providers: DeclaredProviders = NOT_READ
+) -> HostResult:
+    """Name the reverse proxy's answer to an anonymous request for ``host``.
+
+    Traefik and Caddy pass the outpost's redirect on; nginx redirects to ``start`` itself.
+    """
+    verdict = _classify(host, answer, providers)
+    if verdict.finding == Finding.NOT_BOUND and answer.text.strip() == _TRAEFIK_NOT_FOUND:
+        verdict = Verdict(Finding.NO_ROUTE)
+    if verdict.finding == Finding.UNPROTECTED and _caddy_default(answer):
+        verdict = Verdict(Finding.NO_ROUTE)
+    where = f"the proxy ({through})"
+    return _result(host, verdict, answer, providers, where=where, via=Via.PROXY)
 
 
 def _caddy_default(answer: Answer) -> bool:
@@ -200,30 +160,54 @@ def _caddy_default(answer: Answer) -> bool:
     return answer.status == 200 and answer.server == "Caddy" and not answer.text.strip()
 
 
-def _classify(answer: Answer, expected: tuple[str, ...]) -> Finding:
+def _classify(host: str, answer: Answer, providers: DeclaredProviders) -> Verdict:
     status = answer.status
     if status is None:
-        return Finding(answer.failure)
+        return Verdict(Finding(answer.failure))
     if status in REDIRECTS:
-        if answer.location.startswith(expected):
-            return Finding.PROTECTED
-        return Finding.REDIRECT_ELSEWHERE
-    if status == 400 and "no app for hostname" in answer.text.lower():
+        return judge_redirect(host, answer.location, providers)
+    if status == 401 and urlsplit(answer.url).path == NGINX_AUTH_PATH:
+        return Verdict(Finding.PROTECTED, providers.ours_for(host))  # nginx redirects itself
+    return Verdict(_finding_for(status, answer.text.lower()))
+
+
+def _finding_for(status: int, text: str) -> Finding:
+    """What an answer that is no login redirect means, by its status and body."""
+    if status == 400 and "no app for hostname" in text:
         return Finding.NO_APP_FOR_HOSTNAME
     if 200 <= status < 300:
         return Finding.UNPROTECTED
+    if status == 500 and _CONFIGURATION_ERROR not in text:
+        return Finding.UNEXPECTED  # a server error, not the outpost's complaint
     return _BY_STATUS.get(status, Finding.UNEXPECTED)
 
 
 def _result(
-    host: str, code: Finding, answer: Answer, expected: str, *, where: str, via: Via
+    host: str,
+    verdict: Verdict,
+    answer: Answer,
+    providers: DeclaredProviders,
+    *,
+    where: str,
+    via: Via,
 ) -> HostResult:
-    detail, fix = _TEXT[code]
-    values = {"where": where, "status": answer.status, "location": answer.location}
-    text = detail.format(expected=expected, **values)
+    expected = f"a login redirect for {host}"
+    asked = Asked(host, where, via, answer.status, answer.location, expected)
+    text, fix = describe(verdict, asked, providers.ours_for(host))
     if answer.status is None and answer.reason:
         text = f"{text}: {answer.reason}"
-    return HostResult(host, code, text, fix, via, answer.status, answer.location)
+    provider = verdict.provider.name if verdict.provider else ""
+    return HostResult(
+        host,
+        verdict.finding,
+        text,
+        fix,
+        via,
+        answer.status,
+        answer.location,
+        provider,
+        verdict.client_id,
+    )
 
 
 def verify_exit_code(results: Sequence[HostResult], access: Sequence[AppAccess] = ()) -> int:

@@ -23,6 +23,20 @@ APPS = [
 ]
 
 
+def assert_login_redirect(found: dict[str, Any], host: str, scheme: str = "https") -> None:
+    """Protected by this config's provider: the fake's outpost answers either a real outpost's
+    302 to authorize (naming the provider) or an older outpost's redirect to ``start``."""
+    assert found["classification"] == "protected", found
+    location = str(found["location"])
+    name = f"Provider for {host.split('.', maxsplit=1)[0].title()}"
+    if "/application/o/authorize/" in location:
+        assert found["provider"] == name
+        assert found["client_id"] and f"client_id={found['client_id']}" in location
+    else:
+        assert location.startswith(f"{scheme}://{host}/outpost.goauthentik.io/start")
+        assert found["provider"] == name  # start names none: ours, read from the API
+
+
 @dataclass
 class Result:
     code: int

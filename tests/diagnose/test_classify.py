@@ -24,8 +24,11 @@ AUTHENTIK_404 = "<!DOCTYPE html><html><head><title>Not Found - authentik</title>
 OUTPOST_CASES = [
     (307, START, "", "", "protected"),
     (302, START, "", "", "protected"),
-    (302, f"http://{HOST}/outpost.goauthentik.io/start?rd=x", "", "", "redirect_elsewhere"),
+    # The scheme follows the provider's external host (real outposts), so either is a login.
+    (302, f"http://{HOST}/outpost.goauthentik.io/start?rd=x", "", "", "protected"),
     (302, "https://other.example.com/outpost.goauthentik.io/start", "", "", "redirect_elsewhere"),
+    (302, "https://auth.example.com/if/flow/x/", "", "", "redirect_elsewhere"),
+    (302, "/outpost.goauthentik.io/start?rd=x", "", "", "redirect_elsewhere"),
     (301, START, "", "", "unexpected"),
     (404, "", AUTHENTIK_404, "", "not_bound"),
     (400, "", "no app for hostname", "", "no_app_for_hostname"),
@@ -33,6 +36,8 @@ OUTPOST_CASES = [
     (200, "", "hello", "", "unprotected"),
     (204, "", "", "", "unprotected"),
     (500, "", "configuration error", "", "missing_forwarded_headers"),
+    (500, "", "<html>Internal Server Error</html>", "", "unexpected"),
+    (401, "", "unauthorized request\n", "", "unexpected"),  # 401 means a login on nginx's only
     (502, "", "", "", "unexpected"),
     (None, "", "", "connection_refused", "connection_refused"),
     (None, "", "", "timeout", "timeout"),
@@ -113,11 +118,22 @@ def test_json_report() -> None:
     assert document["failed"] == 1
     assert document["hosts"][0]["classification"] == "connection_refused"
     assert document["hosts"][0]["ok"] is False
+    assert document["hosts"][0]["provider"] == ""
+
+
+def test_json_report_names_the_provider_and_its_client_id() -> None:
+    result = HostResult(HOST, "protected", "detail", provider="Provider for Sonarr", client_id="c1")
+    (host,) = json.loads(verify_report([result], "json"))["hosts"]
+    assert (host["provider"], host["client_id"]) == ("Provider for Sonarr", "c1")
+
+
+def test_a_served_by_other_provider_finding_exits_65() -> None:
+    assert verify_exit_code([_result("served_by_other_provider")]) == 65
 
 
 def test_every_finding_has_its_text_and_fix() -> None:
-    from provision import verify
     from provision.findings import Finding
+    from provision.verify_text import TEXT
 
-    assert set(verify._TEXT) == set(Finding)
+    assert set(TEXT) == set(Finding)
     assert {f.value for f in Finding} >= {"protected", "not_bound", "unprotected", "no_route"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from provision.testing.fake_authentik import FakeAuthentik
-from tests.diagnose.conftest import APPS, Cli
+from tests.diagnose.conftest import APPS, Cli, assert_login_redirect
 from tests.support import free_port
 
 HOSTS = [app["host"] for app in APPS]
@@ -22,8 +22,7 @@ def test_after_a_sync_every_host_demands_a_login(cli: Cli) -> None:
     hosts = _by_host(result.json())
     assert sorted(hosts) == sorted(HOSTS)
     for host, found in hosts.items():
-        assert found["classification"] == "protected"
-        assert str(found["location"]).startswith(f"https://{host}/outpost.goauthentik.io/start")
+        assert_login_redirect(found, host)
 
 
 def test_text_output_after_a_sync(cli: Cli) -> None:
@@ -82,10 +81,21 @@ def test_wrong_port_is_connection_refused_and_exit_75(cli: Cli) -> None:
     assert result.code == 75
 
 
-def test_verify_never_sends_the_token(cli: Cli, fake: FakeAuthentik) -> None:
+def test_verify_sends_the_token_only_to_the_api(cli: Cli, fake: FakeAuthentik) -> None:
+    """One list of the providers (with the token), then anonymous questions to the outpost."""
     cli.sync()
     before = len(fake.requests)
     assert cli("verify").code == 0
     seen = fake.requests[before:]
-    assert [r.path for r in seen] == ["/outpost.goauthentik.io/auth/traefik"] * len(HOSTS)
-    assert all("authorization" not in r.headers for r in seen)
+    api, *asked = seen
+    assert (api.method, api.path) == ("GET", "/api/v3/providers/proxy/")
+    assert "authorization" in api.headers  # the fake keeps it redacted
+    assert [r.path for r in asked] == ["/outpost.goauthentik.io/auth/traefik"] * len(HOSTS)
+    assert all("authorization" not in r.headers for r in asked)
+
+
+def test_verify_without_a_token_is_a_config_error(cli: Cli) -> None:
+    cli.sync()
+    result = cli("verify", environ={"RUNTIME_DIRECTORY": str(cli.workdir)})
+    assert result.code == 78, result.err
+    assert "AUTHENTIK_TOKEN" in result.err
