@@ -299,7 +299,10 @@ def test_the_outpost_answers_as_recorded(recording: str) -> None:
         replay = Replay(recording, fake, session)
         replay.set_up()
         problems = replay.run()
-    assert replay.compared >= 80  # every outpost exchange but the logins' callbacks
+    outpost = [e for e in replay.entries if e["request"]["path"].startswith(PREFIX)]
+    logins = [e for e in outpost if "code" in e["request"]["query"]]
+    listed = [e for e in outpost if (recording, e["step"]) in DIFFERENCES]
+    assert replay.compared == len(outpost) - len(logins) - len(listed) > 50
     assert not problems, f"{recording}:\n" + "\n".join(problems)
 
 
