@@ -134,6 +134,8 @@ class Browser:
             return self.server + target
         if self.via is not None:
             headers["Host"] = parts.netloc
+            if parts.scheme == "https":  # the proxy listens on HTTP behind a TLS terminator
+                headers.setdefault("X-Forwarded-Proto", "https")
             base = self.via(parts.netloc) if callable(self.via) else self.via
             return base.rstrip("/") + target
         forwarded = {"X-Forwarded-Proto": parts.scheme, "X-Forwarded-Host": parts.netloc}
