@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import subprocess
+import sys
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -287,3 +289,37 @@ def test_hosts_and_headers_the_outpost_cannot_serve(
     assert nginx.status_code == 404
     assert visit(fake, "nobody.example.test", "ping").status_code == 204
     assert visit(fake, SONARR, "nope").status_code == 404
+
+
+def test_cli_sets_the_outpost_refresh_delay() -> None:
+    command = [sys.executable, "-m", "provision.testing.fake_authentik", "--port", "0"]
+    command += ["--token", "cli-refresh-token", "--outpost-refresh-delay", "3600"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip().removeprefix("listening on ")
+        api = {"Authorization": "Bearer cli-refresh-token"}
+        flows = requests.get(f"{url}/api/v3/flows/instances/", headers=api, timeout=5).json()
+        by_slug = {flow["slug"]: flow["pk"] for flow in flows["results"]}
+        body = {
+            "name": "Sonarr",
+            "external_host": f"http://{SONARR}",
+            "mode": "forward_single",
+            "authorization_flow": by_slug["default-provider-authorization-implicit-consent"],
+            "invalidation_flow": by_slug["default-provider-invalidation-flow"],
+        }
+        created = requests.post(f"{url}/api/v3/providers/proxy/", json=body, headers=api, timeout=5)
+        app = {"name": "Sonarr", "slug": "sonarr", "provider": created.json()["pk"]}
+        requests.post(f"{url}/api/v3/core/applications/", json=app, headers=api, timeout=5)
+        outposts = requests.get(f"{url}/api/v3/outposts/instances/", headers=api, timeout=5)
+        outpost = outposts.json()["results"][0]["pk"]
+        bound = {"providers": [created.json()["pk"]]}
+        patch = f"{url}/api/v3/outposts/instances/{outpost}/"
+        assert requests.patch(patch, json=bound, headers=api, timeout=5).status_code == 200
+        sent = {"X-Forwarded-Proto": "http", "X-Forwarded-Host": SONARR, "X-Forwarded-Uri": "/"}
+        assert requests.get(url + TRAEFIK, headers=sent, timeout=5).status_code == 404  # not yet
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
