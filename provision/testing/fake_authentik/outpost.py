@@ -225,6 +225,8 @@ def sign_out(request: OutpostRequest) -> ApiResponse | None:
         value, _ = _session_of(request) or sessions.new_session(store, provider)
         back = _external_url(provider, f"{PREFIX}sign_out")
         if provider["mode"] == "forward_domain" and provider["cookie_domain"]:
+            # Go checks the request URL's host against the cookie domain; a server-side URL
+            # has none, so domain mode falls back to the external host (not recorded).
             back = provider["external_host"]
         location = f"{_external_url(provider, f'{PREFIX}start')}?rd={quote_plus(back)}"
         return _found(location, **{"Set-Cookie": sessions.set_cookie(provider, value)})
