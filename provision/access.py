@@ -9,7 +9,7 @@ functions of plain values; ``provision.check_access`` does the reading and the a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from provision.errors import EX_DATAERR
@@ -54,7 +54,9 @@ class Directory:
     parents: Mapping[str, frozenset[str]]  # group pk -> parent pks
     members: Mapping[str, Sequence[User]]  # declared group pk -> its active direct members
     active: Sequence[User]  # every active user
-    bindings: Mapping[str, int]  # slug of an existing application -> its policy bindings
+    bindings: Mapping[str, int]  # slug of an existing application -> its enabled bindings
+    # slug -> its bindings that are not exactly declared ones (``provision.bindings``)
+    undeclared: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def all_groups(self, user: User) -> frozenset[str]:
         """The user's groups and their ancestors: a binding to a parent admits its children."""
@@ -100,7 +102,12 @@ def sample(app: DesiredApp, directory: Directory) -> Sample:
     ]
     outside = f"in none of {', '.join(app.access.groups)}"
     trials = members.trials + tuple(Trial(u, False, outside) for u in outsiders[:OUTSIDERS])
-    return Sample(trials, members.warnings, members.problems)
+    drift = tuple(
+        f"binding {label} is not one the config declares: it can let in people the config"
+        f" does not name — fix: {_SYNC} (it deletes it)"
+        for label in directory.undeclared.get(app.slug, ())
+    )
+    return Sample(trials, members.warnings, members.problems + drift)
 
 
 def _open_sample(bindings: int) -> Sample:

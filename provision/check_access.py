@@ -7,7 +7,6 @@ decisions are in ``provision.access``; this module only reads and asks.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +19,8 @@ from provision.access import (
     parse_user,
     sample,
 )
-from provision.model import DesiredApp
+from provision.bindings import bound_groups
+from provision.model import DesiredApp, PolicyBinding, parse_policy_binding
 
 if TYPE_CHECKING:
     from provision.authentik import AuthentikClient
@@ -39,16 +39,33 @@ def read_directory(client: AuthentikClient, apps: Sequence[DesiredApp]) -> Direc
     applications = {
         str(a["slug"]): str(a["pk"]) for a in client.list_applications() if a["slug"] in slugs
     }
-    enabled = Counter(
-        str(b["target"]) for b in client.list_policy_bindings() if b.get("enabled", True)
-    )
+    by_target: dict[str, dict[str, PolicyBinding]] = {}
+    for binding in map(parse_policy_binding, client.list_policy_bindings()):
+        by_target.setdefault(binding.target, {})[binding.pk] = binding  # each pk once
+    bound = {slug: tuple(by_target.get(pk, {}).values()) for slug, pk in applications.items()}
     return Directory(
         groups=names,
         parents=group_parents(groups),
         members=members,
         active=active,
-        bindings={slug: enabled.get(pk, 0) for slug, pk in applications.items()},
+        bindings={slug: sum(b.enabled for b in listed) for slug, listed in bound.items()},
+        undeclared=_undeclared(apps, bound, names),
     )
+
+
+def _undeclared(
+    apps: Sequence[DesiredApp],
+    bound: Mapping[str, tuple[PolicyBinding, ...]],
+    names: Mapping[str, str],
+) -> dict[str, tuple[str, ...]]:
+    """Per restricted app, its bindings that are not exactly declared ones, for people."""
+    group_names = {pk: name for name, pk in names.items()}
+    undeclared = {}
+    for app in apps:
+        if app.slug in bound and not app.access.any_user:
+            wanted = [names[g] for g in app.access.groups if g in names]
+            undeclared[app.slug] = bound_groups(bound[app.slug], wanted).labels(group_names)
+    return undeclared
 
 
 def _members(client: AuthentikClient, group_pk: str) -> tuple[User, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from provision.bindings import bound_groups
 from provision.changes import (
     AttachApplication,
     Change,
@@ -127,18 +128,13 @@ def _update_application(
 def _plan_bindings(app: DesiredApp, existing: Application, index: StateIndex) -> list[Change]:
     """Exactly one enabled, plain binding per declared group, and no other binding.
 
-    Anything else on the application is drift that can let in people the config does not
-    name (``policy_engine_mode: any``): another group, a duplicate, a disabled or negated
+    Anything else on the application is drift (``provision.bindings``): another group, a
+    duplicate (Authentik accepts the same binding twice, transcript 09), a disabled or negated
     binding, a user or a policy. The missing bindings are created before any binding is
     deleted (see APPLY_ORDER), so a repair never leaves a restricted application with none.
     """
-    current = index.bindings.get(existing.pk, [])
     wanted = [index.actual.groups[g] for g in app.access.groups]
-    kept: dict[str, str] = {}  # declared group pk -> pk of the binding kept for it
-    for binding in current:
-        group = binding.grants_group()
-        if group in wanted and group not in kept:
-            kept[group] = binding.pk
+    judged = bound_groups(index.bindings.get(existing.pk, []), wanted)
     names = index.group_names
     changes: list[Change] = [
         CreateBinding(
@@ -146,19 +142,13 @@ def _plan_bindings(app: DesiredApp, existing: Application, index: StateIndex) ->
             name=f"{app.slug} -> group {names[pk]}",
             target=existing.pk,
             group=GroupRef(pk, names[pk]),
-            order=order,
+            order=wanted.index(pk),
         )
-        for order, pk in enumerate(wanted)
-        if pk not in kept
+        for pk in judged.missing
     ]
-    for binding in current:
-        if binding.pk not in kept.values():
-            # Authentik accepts the same binding twice (transcript 09); only one is kept.
-            duplicate = binding.grants_group() in kept
-            label = binding.describe(names) + (" (duplicate)" if duplicate else "")
-            changes.append(
-                DeleteBinding(app=app.slug, name=f"{app.slug} -> {label}", pk=binding.pk)
-            )
+    labels = judged.labels(names)
+    for binding, label in zip(judged.drift, labels, strict=True):
+        changes.append(DeleteBinding(app=app.slug, name=f"{app.slug} -> {label}", pk=binding.pk))
     return changes
 
 

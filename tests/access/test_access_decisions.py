@@ -43,6 +43,7 @@ def _directory(case: dict[str, Any]) -> Directory:
         members={pk: [u for u in users if pk in u.groups] for pk in pks.values()},
         active=users,
         bindings={} if case.get("application") == "missing" else {"app": case.get("bindings", 1)},
+        undeclared={"app": case.get("undeclared", [])},
     )
 
 
