@@ -45,8 +45,8 @@ def _served_by(fake: FakeAuthentik, host: str, cookie: tuple[str, str] | None = 
     answer = requests.get(fake.url + TRAEFIK, headers=headers, allow_redirects=False, timeout=5)
     if answer.status_code == 404:
         return "(not bound)"
-    if answer.status_code == 307:
-        assert "/outpost.goauthentik.io/start?rd=" in answer.headers["location"]
+    if answer.status_code == 302:
+        assert "/application/o/authorize/?client_id=" in answer.headers["location"]
         return "(anonymous redirect)"
     assert answer.status_code == 200
     return answer.headers["X-authentik-meta-provider"]
@@ -97,12 +97,17 @@ def test_outpost_serves_undeclared_hosts_through_the_domain(
     declared: Cli, fake: FakeAuthentik
 ) -> None:
     assert declared("sync").code == 0
-    cookie = fake.login("alice", ["family"])
-    assert _served_by(fake, "jellyfin.home.example.com", cookie) == "Provider for Home"
-    assert _served_by(fake, "auth.home.example.com", cookie) == "Provider for Home"
-    assert _served_by(fake, "sonarr.home.example.com", cookie) == "Provider for Sonarr"
+    fake.add_user("alice", groups=("family", "media"))
+    # One login per provider: the domain's cookie serves every host under the domain that has
+    # no provider of its own; sonarr keeps its own provider, so its own login.
+    home = fake.login("alice", "auth.home.example.com")
+    sonarr = fake.login("alice", "sonarr.home.example.com")
+    assert _served_by(fake, "jellyfin.home.example.com", home) == "Provider for Home"
+    assert _served_by(fake, "auth.home.example.com", home) == "Provider for Home"
+    assert _served_by(fake, "sonarr.home.example.com", sonarr) == "Provider for Sonarr"
+    assert _served_by(fake, "sonarr.home.example.com", home) == "(anonymous redirect)"
     assert _served_by(fake, "jellyfin.home.example.com") == "(anonymous redirect)"
-    assert _served_by(fake, "jellyfin.example.org", cookie) == "(not bound)"
+    assert _served_by(fake, "jellyfin.example.org", home) == "(not bound)"
 
 
 def test_verify_finds_the_auth_host_protected(declared: Cli, fake: FakeAuthentik) -> None:
