@@ -1,9 +1,8 @@
 """The real outposts' anonymous answers (file 13 of the recordings) and an outpost replaying them.
 
-``data/13-outpost-anonymous.json`` holds, per recorded release, the exchanges of
-``13-outpost-forward-auth.json`` that ``verify`` meets: the three providers made in the set-up
-(only the fields verify reads), and the outpost's answers to anonymous questions (unbound
-host, bound host, a skipped path, a domain's hosts, no forwarded headers), unchanged.
+``tests/data/authentik/<release>/13-outpost-forward-auth.json`` holds every recorded release's
+exchanges; verify meets the set-up's three providers and the outpost's answers to anonymous
+questions (unbound host, bound host, a skipped path, a domain's hosts, no forwarded headers).
 """
 
 from __future__ import annotations
@@ -21,9 +20,13 @@ from urllib.parse import quote, urlsplit
 from provision.authentik.anonymous import BODY_LIMIT, Answer
 from provision.testing.fake_authentik import FakeAuthentik
 
-DATA = Path(__file__).parent / "data" / "13-outpost-anonymous.json"
-RECORDED: dict[str, list[dict[str, Any]]] = json.loads(DATA.read_text(encoding="utf-8"))
-VERSIONS = tuple(sorted(RECORDED))
+DATA = Path(__file__).parents[1] / "data" / "authentik"
+FILE = "13-outpost-forward-auth.json"
+# Every release file 13 was recorded on; a missing file fails the import, never a silent skip.
+VERSIONS = ("2024.12.5", "2025.10.3", "2026.2.2", "2026.8.0-rc1")
+RECORDED: dict[str, list[dict[str, Any]]] = {
+    version: json.loads((DATA / version / FILE).read_text(encoding="utf-8")) for version in VERSIONS
+}
 SINGLE_HOST = "rec-single.test"  # forward_single, skip_path_regex ^/api/
 SERVER = "http://127.0.0.1:9000"
 
@@ -45,7 +48,11 @@ def answer_of(recorded: Mapping[str, Any], base: str = SERVER) -> Answer:
 
 def recorded_providers(version: str) -> list[dict[str, Any]]:
     """The set-up's providers as the API lists them; each got the application of its name."""
-    made = [e["response"]["body"] for e in RECORDED[version] if e["step"] == "setup"]
+    made = [
+        e["response"]["body"]
+        for e in RECORDED[version]
+        if e["step"] == "setup" and e["request"]["path"] == "/api/v3/providers/proxy/"
+    ]
     return [body | {"assigned_application_slug": body["name"]} for body in made]
 
 
@@ -110,11 +117,13 @@ def like_the_recorded_outpost(fake: FakeAuthentik, version: str) -> Replier:
 
 def _serving(fake: FakeAuthentik, host: str) -> dict[str, Any] | None:
     """The first provider on the embedded outpost whose external host (a domain: whose cookie
-    domain) covers ``host``."""
+    domain) covers ``host``; only providers with an application are served."""
     bound = fake.state.embedded_outpost()["providers"]
     providers = {p["pk"]: p for p in fake.state.proxy_providers()}
     for pk in bound:
         provider = providers[pk]
+        if not provider["assigned_application_slug"]:
+            continue
         own = urlsplit(provider["external_host"]).netloc == host
         domain = provider["cookie_domain"]
         if own or (provider["mode"] == "forward_domain" and host.endswith(f".{domain}")):

@@ -106,7 +106,7 @@ def test_authentiks_404_page_is_not_bound(version: str, step: str) -> None:
 
 
 def test_500_configuration_error_is_missing_forwarded_headers(version: str) -> None:
-    recorded = exchange(version, "9 traefik: no X-Forwarded-*")
+    recorded = exchange(version, "9 traefik: no X-Forwarded-* (nor X-Original-URL), Host rec-s")
     assert recorded["response"]["body"].strip() == "configuration error"
     result = classify_outpost(SINGLE_HOST, answer_of(recorded), _providers(version))
     assert result.classification == "missing_forwarded_headers"

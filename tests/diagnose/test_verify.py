@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import requests
+
 from provision.testing.fake_authentik import FakeAuthentik
 from tests.diagnose.conftest import APPS, Cli, assert_login_redirect
 from tests.support import free_port
@@ -99,3 +101,42 @@ def test_verify_without_a_token_is_a_config_error(cli: Cli) -> None:
     result = cli("verify", environ={"RUNTIME_DIRECTORY": str(cli.workdir)})
     assert result.code == 78, result.err
     assert "AUTHENTIK_TOKEN" in result.err
+
+
+def _provider_pk(fake: FakeAuthentik, name: str) -> int:
+    return int(next(p["pk"] for p in fake.state.proxy_providers() if p["name"] == name))
+
+
+def test_a_hand_made_provider_serving_a_host_is_named(cli: Cli, fake: FakeAuthentik) -> None:
+    """The fake's outpost, as the real one, logs visitors in with whichever provider it serves."""
+    cli.sync()
+    made = fake.state.add_proxy_provider("Sonarr (by hand)", f"https://{HOSTS[0]}")
+    fake.state.add_application("Sonarr by hand", "sonarr-by-hand", provider=made["pk"])
+    ours = _provider_pk(fake, "Provider for Sonarr")
+    bound = fake.state.embedded_outpost()["providers"]
+    fake.state.set_outpost_providers([made["pk"], *(pk for pk in bound if pk != ours)])
+    fake.outpost.refresh()
+    result = cli("verify", "--output", "json")
+    assert result.code == 65, result.out
+    sonarr = _by_host(result.json())[HOSTS[0]]
+    assert sonarr["classification"] == "served_by_other_provider"
+    assert (sonarr["provider"], sonarr["client_id"]) == ("Sonarr (by hand)", made["client_id"])
+    assert _by_host(result.json())[HOSTS[1]]["classification"] == "protected"
+
+
+def test_a_skip_regex_opening_root_is_unprotected(cli: Cli, fake: FakeAuthentik) -> None:
+    cli.sync()
+    pk = _provider_pk(fake, "Provider for Sonarr")
+    answer = requests.patch(
+        f"{fake.url}/api/v3/providers/proxy/{pk}/",
+        json={"mode": "forward_single", "skip_path_regex": "^/"},
+        headers={"Authorization": f"Bearer {fake.token}"},
+        timeout=5,
+    )
+    assert answer.status_code == 200, answer.text
+    fake.outpost.refresh()
+    result = cli("verify")
+    assert result.code == 65
+    line = result.out.splitlines()[0]
+    assert line.startswith(f"FAIL  {HOSTS[0]}  unprotected: UNPROTECTED: the outpost (")
+    assert "the provider's skip_path_regex matches '/' (skip_path_regex '^/')" in line

@@ -75,6 +75,7 @@ def test_text_line_names_the_provider(cli: Cli, real_outpost: ReplayedOutpost) -
 def _hand_made(fake: FakeAuthentik, host: str) -> dict[str, Any]:
     """A provider made by hand for ``host``, put on the embedded outpost instead of ours."""
     made = fake.state.add_proxy_provider("Sonarr (by hand)", f"https://{host}")
+    fake.state.add_application("Sonarr by hand", "sonarr-by-hand", provider=made["pk"])
     bound = fake.state.embedded_outpost()["providers"]
     ours = next(p["pk"] for p in fake.state.proxy_providers() if p["name"] == "Provider for Sonarr")
     fake.state.set_outpost_providers([made["pk"], *(pk for pk in bound if pk != ours)])
@@ -103,6 +104,7 @@ def test_a_host_never_synced_but_served_by_a_hand_made_provider(
     cli: Cli, fake: FakeAuthentik, real_outpost: ReplayedOutpost
 ) -> None:
     made = fake.state.add_proxy_provider("Sonarr (by hand)", f"https://{SONARR}")
+    fake.state.add_application("Sonarr by hand", "sonarr-by-hand", provider=made["pk"])
     fake.state.set_outpost_providers([made["pk"]])
     result = cli("verify", "--output", "json")
     assert result.code == 65
