@@ -186,7 +186,12 @@ def _add_doctor_verify(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
     doctor = sub.add_parser("doctor", help="diagnose the set-up, one line per check")
     doctor.add_argument("--output", choices=OUTPUTS, default="text")
     verify = sub.add_parser(
-        "verify", help="prove each host demands a login (--access: and who may enter)"
+        "verify",
+        help="prove each host demands a login (--access: and who may enter)",
+        description="Ask the outpost (and with --through the proxy) about each declared host"
+        " anonymously: a login redirect naming the host's own provider (its client_id) is"
+        " protected. The API token is needed to read the providers; it is never sent to the"
+        " outpost or the proxy.",
     )
     verify.add_argument(
         "--through",
