@@ -123,9 +123,11 @@ def ask_host(
     via_proxy = classify_proxy(host, answer, through, providers)
     # An unprotected backend is the worst finding whatever the outpost said; otherwise the
     # outpost's failure explains the proxy's, so it is the one worth fixing first.
-    if via_proxy.classification == Finding.UNPROTECTED or not at_outpost.ok:
-        return via_proxy if via_proxy.classification == Finding.UNPROTECTED else at_outpost
-    if via_proxy.ok and not via_proxy.provider:  # nginx's start names no provider; the outpost did
+    if via_proxy.classification == Finding.UNPROTECTED:
+        return via_proxy
+    if not at_outpost.ok:
+        return at_outpost
+    if via_proxy.ok and not via_proxy.client_id:  # nginx's start names no client_id; the outpost's
         return replace(via_proxy, provider=at_outpost.provider, client_id=at_outpost.client_id)
     return via_proxy
 
