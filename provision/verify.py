@@ -121,10 +121,11 @@ def ask_host(
         return at_outpost
     answer = ask_through_proxy(client, through, host)
     via_proxy = classify_proxy(host, answer, through, providers)
-    # An unprotected backend is the worst finding whatever the outpost said; otherwise the
-    # outpost's failure explains the proxy's, so it is the one worth fixing first.
+    # An unprotected backend is the worst finding whatever the outpost said (the outpost's own
+    # 200 names the skip regex that opened it); otherwise the outpost's failure explains the
+    # proxy's, so it is the one worth fixing first.
     if via_proxy.classification == Finding.UNPROTECTED:
-        return via_proxy
+        return at_outpost if at_outpost.classification == Finding.UNPROTECTED else via_proxy
     if not at_outpost.ok:
         return at_outpost
     if via_proxy.ok and not via_proxy.client_id:  # nginx's start names no client_id; the outpost's

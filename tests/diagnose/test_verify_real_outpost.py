@@ -183,3 +183,37 @@ def test_through_each_proxy_the_real_outposts_answer_is_a_login(
         login = "/outpost.goauthentik.io/start" if kind == "nginx" else "/application/o/authorize/"
         assert login in str(found["location"])
     assert backend.requests == []
+
+
+def test_through_traefik_a_skip_regex_opening_root_is_named(
+    cli: Cli,
+    fake: FakeAuthentik,
+    real_outpost: ReplayedOutpost,
+    backend: Backend,
+    start_traefik: StartTraefik,
+    tmp_path: Path,
+) -> None:
+    """The backend answers through the proxy; the outpost's 200 says why: the skip regex."""
+    cli.config(
+        [{**app, "backend": backend.url} for app in APPS],
+        outpost={"address": real_outpost.url},
+        traefik={"entrypoints": ["web"], "cert_resolver": None},
+    )
+    cli.sync()
+    pk = next(p["pk"] for p in fake.state.proxy_providers() if p["name"] == "Provider for Sonarr")
+    answer = requests.patch(
+        f"{fake.url}/api/v3/providers/proxy/{pk}/",
+        json={"mode": "forward_single", "skip_path_regex": "^/"},
+        headers={"Authorization": f"Bearer {fake.token}"},
+        timeout=5,
+    )
+    assert answer.status_code == 200, answer.text
+    rendered = tmp_path / "rendered.yaml"
+    assert cli("render", "traefik", "-o", str(rendered)).code == 0
+    proxy = start_traefik(rendered)
+    result = cli("verify", "--through", proxy, "--output", "json")
+    assert result.code == 65
+    sonarr = _by_host(result)[SONARR]
+    assert (sonarr["classification"], sonarr["via"]) == ("unprotected", "outpost")
+    assert "skip_path_regex '^/'" in sonarr["detail"]
+    assert f"{SONARR} /" in backend.requests  # the proxy did let it through
