@@ -276,8 +276,16 @@ class AuthentikClient:
         """Create a binding. Authentik accepts duplicates (09), so a retry re-reads first."""
 
         def existing() -> JSONObject | None:
+            # Only a working binding is the one an earlier attempt made: a disabled or negated
+            # one of the same subject is drift that the sync is about to delete.
             found = self.list_policy_bindings(target=body["target"])
-            same = (b for b in found if all(b.get(k) == body.get(k) for k in BINDING_SUBJECTS))
+            same = (
+                b
+                for b in found
+                if all(b.get(k) == body.get(k) for k in BINDING_SUBJECTS)
+                and b.get("enabled", True) is True
+                and b.get("negate") is not True
+            )
             return next(same, None)
 
         return cast(JSONObject, self._transport.create(POLICY_BINDINGS, body, existing))

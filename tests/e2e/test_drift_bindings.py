@@ -140,3 +140,20 @@ def test_a_binding_edited_by_hand_is_drift_and_sync_repairs_it(
     assert "No changes" in cli("plan").out
     after = cli("verify", "--access")
     assert after.code == 0, after.out
+
+
+@pytest.mark.parametrize("edit", ["disabled", "negated"])
+def test_a_retried_create_never_takes_the_drifting_binding_for_the_new_one(
+    edit: str, cli: Cli, fake: FakeAuthentik
+) -> None:
+    """The create of the repairing binding fails once (503) and is retried: the retry looks
+    for a binding an earlier attempt may have made, and must not take the disabled or negated
+    one it is about to delete for it (the app would be left with none: open to every user)."""
+    household = Household(cli, fake)
+    EDITS[edit][0](household)
+    fake.fail("POST", r"/api/v3/policies/bindings/$", status=503)
+    synced = cli("sync")
+    assert synced.code == 0, synced.err
+    (kept,) = household.bindings()
+    assert (kept["group"], kept["enabled"], kept["negate"]) == (household.media, True, False)
+    assert household.admitted() == {"alice"}
