@@ -92,7 +92,8 @@ def test_unsupported_media_type_is_rejected_not_transient(
 def test_redirect_is_reported_not_followed(fake: FakeAuthentik, sleeps: Any) -> None:
     transport = transport_for(fake, sleeps)
     with pytest.raises(WrongServerError, match=r"redirect: set authentik.url .* \(HTTP 302\)"):
-        transport.call("GET", "/outpost.goauthentik.io/start", params={"rd": "https://a.test/"})
+        # Authentik's default-authentication URL redirects to the flow's page (file 13).
+        transport.call("GET", "/flows/-/default/authentication/", params={"next": "/"})
     assert len(fake.requests) == 1
     transport.close()
 
