@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -22,6 +24,7 @@ import yaml
 
 from provision.cli import main
 from provision.testing.fake_authentik import FakeAuthentik
+from tests.conftest import KEYS, age_public_key, find_tool
 from tests.support import free_port
 from tests.support.backends import Backend
 from tests.support.browser import Browser
@@ -31,7 +34,10 @@ from tests.support.nginx import NO_SUCH_HOST as NGINX_NO_SUCH_HOST
 from tests.support.nginx import running_nginx
 from tests.support.traefik import running_traefik
 
-TOKEN = "proxy-logins-token"
+# The API token and secret key live in a sops file, as users keep them; neither may appear in
+# any command's output.
+TOKEN = "canary-proxy-logins-5d1e9a7c3b8f2e4a6c0d9b1f"
+SECRET_KEY = "k" * 64
 PASSWORD = "correct horse battery staple"
 MEMBER, OUTSIDER = "alice", "bob"
 GROUP, FAMILY = "media", "family"
@@ -78,17 +84,17 @@ class ProxyStack:
     url: str
     backends: dict[str, Backend]
     workdir: Path
-    runs: list[Result] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
 
     def cli(self, *argv: str) -> Result:
-        """``provision --config <workdir>/provision.yaml ARGV``, in-process."""
+        """``provision --config <workdir>/provision.yaml ARGV``, in-process, with its output."""
         config = str(self.workdir / "provision.yaml")
-        environ = {"AUTHENTIK_TOKEN": self.fake.token, "RUNTIME_DIRECTORY": str(self.workdir)}
+        environ = {**sops_environ(), "RUNTIME_DIRECTORY": str(self.workdir)}
         printed, logged = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(logged):
             code = main(["--config", config, *argv], environ)
         result = Result(code, printed.getvalue(), logged.getvalue())
-        self.runs.append(result)
+        self.outputs += [result.out, result.err]
         return result
 
     def browser(self) -> Browser:
@@ -120,7 +126,29 @@ class ProxyStack:
         )
 
 
-def _document(fake: FakeAuthentik, backends: dict[str, Backend], port: int) -> dict[str, Any]:
+def sops_environ() -> dict[str, str]:
+    """The environment in which sops finds the throw-away age key."""
+    return {
+        "PATH": f"{Path(find_tool('sops')).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "SOPS_AGE_KEY_FILE": str(KEYS / "age-main.txt"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+    }
+
+
+def _encrypted_secrets(directory: Path) -> Path:
+    """The token and secret key in a sops file, encrypted for the throw-away age key."""
+    path = directory / "secrets.yaml"
+    path.write_text(yaml.safe_dump({"AUTHENTIK_TOKEN": TOKEN, "AUTHENTIK_SECRET_KEY": SECRET_KEY}))
+    recipient = age_public_key(KEYS / "age-main.txt")
+    command = [find_tool("sops"), "--encrypt", "--age", recipient, "--in-place", str(path)]
+    environ = {"PATH": os.environ.get("PATH", ""), "SOPS_DISABLE_VERSION_CHECK": "1"}
+    subprocess.run(command, check=True, capture_output=True, env=environ)
+    return path
+
+
+def _document(
+    fake: FakeAuthentik, backends: dict[str, Backend], port: int, secrets: Path
+) -> dict[str, Any]:
     app = {
         "host": APP_HOST,
         "groups": [GROUP],
@@ -136,7 +164,7 @@ def _document(fake: FakeAuthentik, backends: dict[str, Backend], port: int) -> d
     }
     return {
         "authentik": {"url": fake.url, "timeout": 5},
-        "secrets": {"sops_file": None},
+        "secrets": {"sops_file": str(secrets)},
         "outpost": {"address": fake.url},
         "traefik": {"entrypoints": ["web"], "cert_resolver": None},
         "nginx": {"listen": f"127.0.0.1:{port}"},
@@ -179,7 +207,8 @@ def running_stack(proxy: str, version: str, directory: Path) -> Iterator[ProxySt
         fake.add_user(OUTSIDER, password=PASSWORD)
         backends = {APP_HOST: app, DOMAIN: domain}
         config = directory / "provision.yaml"
-        config.write_text(yaml.safe_dump(_document(fake, backends, port), sort_keys=False))
+        document = _document(fake, backends, port, _encrypted_secrets(directory))
+        config.write_text(yaml.safe_dump(document, sort_keys=False))
         stack = ProxyStack(proxy, fake, "", backends, directory)
         synced = stack.cli("sync")
         assert synced.code == 0, synced.out + synced.err
@@ -190,6 +219,9 @@ def running_stack(proxy: str, version: str, directory: Path) -> Iterator[ProxySt
             stack.url = _proxy_url(proxy, running)
             yield stack
             assert [e for e in running.errors() if EXPECTED_ERROR not in e] == []
+        printed = "\n".join(stack.outputs)
+        assert TOKEN not in printed
+        assert SECRET_KEY not in printed
 
 
 # -- changes made by hand in the fake, undone on leaving -------------------------------------
