@@ -6,12 +6,12 @@ requests themselves are made in ``provision.doctor``.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from provision.authentik.anonymous import Answer
+from provision.authentik.proxies import is_this_machine
 from provision.checklist import Check, fail, ok, warn
 from provision.errors import EX_CONFIG, EX_TEMPFAIL, UnsupportedVersionError
 from provision.findings import Finding
@@ -70,22 +70,13 @@ def check_tls(url: str, ca_bundle: str | None, live: Answer) -> Check:
     if parts.scheme == "https":
         against = f"authentik.ca_bundle {ca_bundle}" if ca_bundle else "the system CAs"
         return ok(name, f"https, certificate verified against {against}")
-    if _is_loopback(parts.hostname or ""):
+    if is_this_machine(url):
         return ok(name, "plain http on loopback: nothing crosses the network")
     return warn(
         name,
         f"plain http to {parts.hostname}: the token crosses the network unencrypted",
         "use an https authentik.url (authentik.ca_bundle for a private CA)",
     )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_token(me: Mapping[str, Any]) -> Check:
