@@ -33,7 +33,10 @@ def _loopback_only(event: str, args: tuple[Any, ...]) -> None:
         return  # AF_UNIX
     host = str(address[0])
     try:
-        if ipaddress.ip_address(host).is_loopback:
+        ip = ipaddress.ip_address(host)
+        # 0.0.0.0, :: and ::ffff:127.x reach this machine too (tests of how URLs spell it).
+        mapped = getattr(ip, "ipv4_mapped", None) or ip
+        if ip.is_loopback or ip.is_unspecified or mapped.is_loopback:
             return
     except ValueError:
         if host == "localhost":
