@@ -14,7 +14,8 @@ from pydantic_settings import EnvSettingsSource
 from provision import naming
 from provision.cross_checks import cross_checks
 from provision.errors import ConfigError
-from provision.model import FORWARD_DOMAIN, DesiredApp, DesiredState, stored_text
+from provision.model import FORWARD_DOMAIN, DesiredApp, DesiredState
+from provision.names import stored_text
 from provision.settings import (
     AppSettings,
     DomainSettings,

@@ -11,17 +11,9 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from provision.decoding import decodes
+from provision.names import Domain, ExternalHost, Host, stored_text
+from provision.skip_path_regex import NO_SKIP_PATHS, SkipPathRegex
 from provision.versions import VersionProfile, newest_profile
-
-
-def stored_text(value: str) -> str:
-    """A text field as Authentik stores it: trimmed at both ends.
-
-    Authentik's serializers are DRF ``CharField``s with ``trim_whitespace`` (``str.strip``):
-    recording 08a shows a blueprint's ``content`` sent with a final newline and stored
-    without it. Comparing the declared value as written would never converge.
-    """
-    return value.strip()
 
 
 @dataclass(frozen=True)
@@ -65,7 +57,7 @@ class DesiredApp:
     protects every host under the domain that has no app of its own (DESIGN §10).
     """
 
-    host: str
+    host: Host
     name: str
     slug: str
     access: Access
@@ -73,13 +65,24 @@ class DesiredApp:
     icon: str = ""
     description: str = ""
     launch_url: str = ""
-    skip_path_regex: str = ""
+    skip_path_regex: SkipPathRegex = NO_SKIP_PATHS
     backend: str | None = None
     authorization_flow: str = "default-provider-authorization-implicit-consent"
     invalidation_flow: str = "default-provider-invalidation-flow"
     access_token_validity: str = "hours=24"
     mode: str = FORWARD_SINGLE
-    cookie_domain: str = ""
+    cookie_domain: str = ""  # a Domain for a domain
+
+    def __post_init__(self) -> None:
+        # However an app is built, its names are parsed: renderers and the planner take them
+        # as they are, so no unparsed text can reach a proxy config or a comparison.
+        parsed: dict[str, Any] = {"host": Host, "skip_path_regex": SkipPathRegex}
+        if self.cookie_domain:
+            parsed["cookie_domain"] = Domain
+        for name, kind in parsed.items():
+            value = getattr(self, name)
+            if not isinstance(value, kind):
+                object.__setattr__(self, name, kind(value))
 
     @property
     def is_domain(self) -> bool:
@@ -91,15 +94,21 @@ class DesiredApp:
 
     @property
     def external_host(self) -> str:
-        return f"https://{self.host}"
+        return str(self.served_at)
+
+    @property
+    def served_at(self) -> ExternalHost:
+        """Where the outpost serves this app: its host over https."""
+        return ExternalHost.https(self.host)
 
     def as_stored(self) -> DesiredApp:
         """This app with every text field as Authentik will store it (``stored_text``), and
-        its groups named as Authentik stores group names (each once)."""
+        its groups named as Authentik stores group names (each once). Parsed names are
+        already in their stored form."""
         texts: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, str):
+            if type(value) is str:
                 texts[f.name] = stored_text(value)
         if self.access.groups:
             groups = dict.fromkeys(stored_text(g) for g in self.access.groups)
@@ -293,5 +302,5 @@ def parse_outpost(data: Mapping[str, Any]) -> EmbeddedOutpost:
 
 
 def normalise_host_url(url: str) -> str:
-    """Compare external hosts without case or trailing-slash differences (DESIGN §7)."""
-    return url.strip().rstrip("/").lower()
+    """An external host in one spelling: scheme, canonical host, port and path (DESIGN §7)."""
+    return str(ExternalHost.parse(url))

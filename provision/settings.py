@@ -23,7 +23,9 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from provision import naming
 from provision.model import EVERY_USER, Access
+from provision.names import Domain, Host
 from provision.proxy_settings import CaddySettings, NginxSettings, TraefikSettings
+from provision.skip_path_regex import NO_SKIP_PATHS, SkipPathRegex
 from provision.terms import DEFAULT_AUTHORIZATION_FLOW, DEFAULT_INVALIDATION_FLOW, EMBEDDED_OUTPOST
 
 __all__ = ["CaddySettings", "NginxSettings", "TraefikSettings"]
@@ -162,23 +164,18 @@ class AccessFields(_Section):
 
 
 class AppSettings(AccessFields):
-    host: str
+    host: Host
     name: str | None = Field(default=None, min_length=1)
     slug: str | None = None
     group: str = ""
     icon: str = ""
     description: str = ""
     launch_url: str | None = None
-    skip_path_regex: str = ""
+    skip_path_regex: SkipPathRegex = NO_SKIP_PATHS
     backend: str | None = None
     authorization_flow: str | None = Field(default=None, min_length=1)
     invalidation_flow: str | None = Field(default=None, min_length=1)
     access_token_validity: str | None = None
-
-    @field_validator("host", mode="before")
-    @classmethod
-    def _host(cls, value: Any) -> Any:
-        return naming.validate_host_name(value) if isinstance(value, str) else value
 
     @field_validator("slug")
     @classmethod
@@ -189,11 +186,6 @@ class AppSettings(AccessFields):
     @classmethod
     def _urls(cls, value: str | None) -> str | None:
         return None if value is None else check_url(value)
-
-    @field_validator("skip_path_regex")
-    @classmethod
-    def _skip(cls, value: str) -> str:
-        return naming.validate_skip_path_regex(value)
 
     @field_validator("access_token_validity")
     @classmethod
@@ -206,8 +198,8 @@ class DomainSettings(AccessFields):
     without an app of its own, logging in at ``auth_host`` (DESIGN §10). That the auth host
     is under the domain is checked with the other domain checks (``provision.cross_checks``)."""
 
-    domain: str
-    auth_host: str
+    domain: Domain
+    auth_host: Host
     name: str | None = Field(default=None, min_length=1)
     slug: str | None = None
     backend: str | None = None  # rendered behind hosts under the domain without their own app
@@ -215,16 +207,6 @@ class DomainSettings(AccessFields):
     _backend = field_validator("backend")(
         lambda value: value if value is None else check_url(value)
     )
-
-    @field_validator("domain", mode="before")
-    @classmethod
-    def _domain(cls, value: Any) -> Any:
-        return naming.validate_domain(value) if isinstance(value, str) else value
-
-    @field_validator("auth_host", mode="before")
-    @classmethod
-    def _auth_host(cls, value: Any) -> Any:
-        return naming.validate_host_name(value) if isinstance(value, str) else value
 
     @field_validator("slug")
     @classmethod

@@ -5,6 +5,11 @@ of nodes ("billion laughs") or for itself (``&a [*a]``). The composed node graph
 with a budget before anything is built from it: more than ``MAX_NODES`` nodes after expansion,
 nesting deeper than ``MAX_DEPTH``, or an alias inside its own anchor is a ``ConfigError``
 naming the file and line, found in bounded time and memory.
+
+Only the plain YAML types reach the settings: text, numbers, booleans, null, lists and
+mappings. Any other tag (``!!binary`` bytes, a date, ``!!set``, an unknown ``!foo``) is
+refused with its file and line before anything is built, so no field can receive a value that
+turns into text only after it was checked.
 """
 
 from __future__ import annotations
@@ -22,6 +27,10 @@ MAX_BYTES = 1024 * 1024  # a config of hundreds of hosts is a few dozen KiB
 MAX_NODES = 100_000  # after alias expansion
 MAX_DEPTH = 64
 Loc = tuple[str | int, ...]
+_CORE = "tag:yaml.org,2002:"
+SCALAR_TAGS = frozenset(_CORE + t for t in ("str", "int", "float", "bool", "null"))
+COLLECTION_TAGS = frozenset({_CORE + "seq", _CORE + "map"})
+MERGE_TAG = _CORE + "merge"  # the ``<<`` key of a merge
 
 
 def dotted(loc: Loc) -> str:
@@ -39,8 +48,8 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], dict[Loc, int]]:
         raise ConfigError(f"{path}: the config file is empty (see examples/provision.yaml)")
     index = _Index(path)
     index.walk(node, (), 0)
-    if index.duplicates:
-        raise ConfigError(index.duplicates)
+    if index.duplicates or index.tags:
+        raise ConfigError(index.tags + index.duplicates)
     data = _construct(node)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of sections")
@@ -96,6 +105,7 @@ class _Index:
     path: Path
     lines: dict[Loc, int] = field(default_factory=dict)
     duplicates: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
     count: int = 0
     open_nodes: set[int] = field(default_factory=set)
 
@@ -112,6 +122,7 @@ class _Index:
         if id(node) in self.open_nodes:
             raise self.refuse(node, loc, "a YAML alias refers to itself (its own anchor)")
         self.lines.setdefault(loc, node.start_mark.line + 1)
+        self._check_tag(node, loc)
         self.open_nodes.add(id(node))
         if isinstance(node, yaml.MappingNode):
             self._mapping(node, loc, depth)
@@ -125,6 +136,8 @@ class _Index:
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise self.refuse(key_node, loc, "a key must be a plain value, not a collection")
+            if key_node.tag != MERGE_TAG:
+                self._check_tag(key_node, loc)
             key = str(key_node.value)
             if key in seen:
                 line = key_node.start_mark.line + 1
@@ -132,3 +145,22 @@ class _Index:
             seen.add(key)
             self.lines[(*loc, key)] = key_node.start_mark.line + 1
             self.walk(value_node, (*loc, key), depth + 1)
+
+    def _check_tag(self, node: yaml.Node, loc: Loc) -> None:
+        allowed = SCALAR_TAGS if isinstance(node, yaml.ScalarNode) else COLLECTION_TAGS
+        if node.tag in allowed:
+            return
+        line = node.start_mark.line + 1
+        self.tags.append(f"{self.path}:{line}: {dotted(loc)}: {tag_problem(node.tag)}")
+
+
+def tag_problem(tag: str) -> str:
+    """Why a value of this YAML tag is refused, and what to write instead."""
+    name = "!!" + tag.removeprefix(_CORE) if tag.startswith(_CORE) else tag
+    if tag == _CORE + "timestamp":
+        return "YAML reads this as a date or time; quote it if it is text"
+    if tag == _CORE + "binary":
+        return "a !!binary value is bytes, not text; write the value as plain text"
+    if tag.startswith(_CORE):
+        return f"the YAML type {name} is not accepted here; write plain text, lists and mappings"
+    return f"unknown YAML tag {name!r}; remove it"

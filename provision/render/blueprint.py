@@ -95,7 +95,7 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 
 BlueprintDumper.add_representer(Find, _represent_find)
 BlueprintDumper.add_representer(KeyOf, _represent_key_of)
-BlueprintDumper.add_representer(str, _represent_str)
+BlueprintDumper.add_multi_representer(str, _represent_str)  # parsed names are str too
 
 
 def render_blueprint(settings: Settings, desired: DesiredState) -> str:
