@@ -96,7 +96,9 @@ def _patterns(cls: type) -> dict[str, str]:
     """Patterns live in generated ``@field_validator`` methods: ``re.match(r"...", value)``."""
     source = inspect.getsource(cls)
     found = re.findall(
-        r"@field_validator\('(\w+)'\)\s+def \w+\(cls, value\):.*?r\"(.*?)\"", source, re.S
+        r"@field_validator\('(\w+)'(?:, mode=\"\w+\")?\)\s+def \w+\(cls, value\):.*?r\"(.*?)\"",
+        source,
+        re.S,
     )
     return dict(found)
 

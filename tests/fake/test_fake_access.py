@@ -49,7 +49,8 @@ def test_users_by_group_are_paged_with_autocomplete(
     _user(api, fake, "bob")
     by_pk = api.get(fake.url + USERS, params={"groups_by_pk": media["pk"]}).json()
     assert [u["username"] for u in by_pk["results"]] == ["alice", "dave"]
-    assert by_pk["autocomplete"]["current_model"] == "authentik_core.user"
+    if fake.version.list_autocomplete:  # 2024.12.5 answers lists without it
+        assert by_pk["autocomplete"]["current_model"] == "authentik_core.user"
     active = api.get(fake.url + USERS, params={"groups_by_name": "media", "is_active": "true"})
     assert [u["pk"] for u in active.json()["results"]] == [alice]
     assert api.delete(fake.url + USERS + f"{alice}/").status_code == 204
@@ -94,5 +95,6 @@ def test_errors(fake: FakeAuthentik, api: requests.Session, app: str) -> None:
     unknown = api.get(fake.url + APP + "check_access/", params={"for_user": 999999})
     assert (unknown.status_code, unknown.json()) == (400, {"for_user": "User not found"})
     missing = api.get(fake.url + "/api/v3/core/applications/nope/check_access/")
-    expected = {"detail": "No Application matches the given query."}
+    named = fake.version.not_found_names_model  # 2024.12.5: "Not found."
+    expected = {"detail": "No Application matches the given query." if named else "Not found."}
     assert (missing.status_code, missing.json()) == (404, expected)

@@ -111,7 +111,7 @@ def test_icon_follows_the_release(
     body = _body(provider_body, group, meta_icon=url)
     assert api.put(fake.url + TRANSACTIONAL, json=body).status_code == 200
     [application] = fake.state.applications()
-    assert application["meta_icon"] == (None if authentik_version == "2025.10.3" else url)
+    assert application["meta_icon"] == (url if fake.version.icon_in_body else None)
 
 
 def test_a_failure_before_applying_leaves_nothing(

@@ -14,19 +14,22 @@ from tests.fake.conftest import TOKEN, ProviderBody
 VERSION = "/api/v3/admin/version/"
 PROVIDERS = "/api/v3/providers/proxy/"
 APPLICATIONS = "/api/v3/core/applications/"
-OLD, NEW = "2025.10.3", "2026.2.2"
+OLDEST, OLD, NEW, BUILD = "2024.12.5", "2025.10.3", "2026.2.2", "2026.8.0-rc1"
+BEFORE_2025_12 = (OLDEST, OLD)  # meta_icon read-only, slugs of at most 50, "slug" straight
 only_old = pytest.mark.parametrize("authentik_version", [OLD], indirect=True)
 only_new = pytest.mark.parametrize("authentik_version", [NEW], indirect=True)
 each = pytest.mark.parametrize("authentik_version", AUTHENTIK_VERSIONS, indirect=True)
 
 
 def test_the_newest_release_is_the_default() -> None:
+    """The development build is spoken only when asked for: the default is a release."""
     assert FakeAuthentik(token=TOKEN).version.name == NEW
-    assert AUTHENTIK_VERSIONS == (OLD, NEW)
+    assert AUTHENTIK_VERSIONS == (OLDEST, OLD, NEW, BUILD)
 
 
 def test_an_unknown_release_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"2025\.10\.3, 2026\.2\.2, not '2024\.1\.0'"):
+    known = r"2024\.12\.5, 2025\.10\.3, 2026\.2\.2, 2026\.8\.0-rc1"
+    with pytest.raises(ValueError, match=known + r", not '2024\.1\.0'"):
         FakeAuthentik(token=TOKEN, authentik_version="2024.1.0")
 
 
@@ -44,9 +47,8 @@ def test_version_answers_the_release(
         "outdated",
         "outpost_outdated",
     }
-    expected_type = (
-        "application/json; charset=utf-8" if authentik_version == OLD else "application/json"
-    )
+    charset = authentik_version in BEFORE_2025_12
+    expected_type = "application/json; charset=utf-8" if charset else "application/json"
     assert answer.headers["content-type"] == expected_type
 
 
@@ -160,12 +162,15 @@ def test_slug_length_per_release(
     fake: FakeAuthentik, api: requests.Session, authentik_version: str
 ) -> None:
     answer = _application(fake, api, slug="a" * 51)
-    if authentik_version == OLD:
+    if authentik_version in BEFORE_2025_12:
         expected = {"slug": ["Ensure this field has no more than 50 characters."]}
         assert (answer.status_code, answer.json()) == (400, expected)
     else:
         assert answer.status_code == 201
     reserved = api.post(fake.url + APPLICATIONS, json={"name": "t", "slug": "token"})
+    if authentik_version == OLDEST:  # 2024.12.5 accepted the slugs its OAuth2 URLs use
+        assert reserved.status_code == 201
+        return
     message = "The slug 'token' is reserved and cannot be used for applications."
     assert (reserved.status_code, reserved.json()) == (400, {"slug": [message]})
 
@@ -175,6 +180,98 @@ def test_slug_message_quotes_per_release(
     fake: FakeAuthentik, api: requests.Session, authentik_version: str
 ) -> None:
     answer = api.post(fake.url + APPLICATIONS, json={"name": "x", "slug": "Bad Slug"})
-    word = '"slug"' if authentik_version == OLD else "\u201cslug\u201d"
+    word = '"slug"' if authentik_version in BEFORE_2025_12 else "\u201cslug\u201d"
     message = f"Enter a valid {word} consisting of letters, numbers, underscores or hyphens."
     assert answer.json() == {"slug": [message]}
+
+
+@pytest.mark.parametrize("authentik_version", [OLDEST], indirect=True)
+def test_oldest_answers_in_its_own_shapes(
+    fake: FakeAuthentik, api: requests.Session, provider_body: ProviderBody
+) -> None:
+    missing = api.get(fake.url + APPLICATIONS + "nope/")
+    assert (missing.status_code, missing.json()) == (404, {"detail": "Not found."})
+    assert "autocomplete" not in api.get(fake.url + APPLICATIONS).json()
+    group = api.post(fake.url + "/api/v3/core/groups/", json={"name": "media"}).json()
+    assert "children" not in group
+    user = api.post(fake.url + "/api/v3/core/users/", json={"username": "u", "name": "U"})
+    assert not {"date_joined", "last_updated", "password_change_date"} & user.json().keys()
+    app = _application(fake, api).json()
+    binding = api.post(
+        fake.url + "/api/v3/policies/bindings/",
+        json={"target": app["pk"], "group": group["pk"], "order": 0},
+    ).json()
+    assert {"users", "users_obj", "roles", "roles_obj"} <= binding["group_obj"].keys()
+
+
+BLUEPRINT = """version: 1
+context: {host: https://default.example.test}
+entries:
+  - model: authentik_providers_proxy.proxyprovider
+    id: bp
+    identifiers: {name: bp}
+    attrs:
+      mode: forward_single
+      external_host: !Context host
+      authorization_flow: !Find [authentik_flows.flow, [slug, default-provider-authorization-implicit-consent]]
+      invalidation_flow: !Find [authentik_flows.flow, [slug, default-provider-invalidation-flow]]
+"""  # noqa: E501 - a blueprint line as users write it
+
+
+@each
+def test_the_one_shot_import_lives_where_the_release_has_it(
+    fake: FakeAuthentik, api: requests.Session, authentik_version: str
+) -> None:
+    moved = authentik_version == BUILD
+    new, old = "/api/v3/managed/blueprints/import/", "/api/v3/flows/instances/import/"
+    files = {"file": ("bp.yaml", BLUEPRINT), "context": (None, '{"host": "https://ctx.test"}')}
+    gone = api.post(fake.url + (old if moved else new), files=files)
+    assert (gone.status_code, gone.json()) == (405, {"detail": 'Method "POST" not allowed.'})
+    answer = api.post(fake.url + (new if moved else old), files=files)
+    assert (answer.status_code, answer.json()["success"]) == (200, True)
+    [provider] = fake.state.proxy_providers()
+    # Only the 2026.5+ endpoint takes a context; the older one keeps the blueprint's own.
+    expected = "https://ctx.test" if moved else "https://default.example.test"
+    assert provider["external_host"] == expected
+
+
+@pytest.mark.parametrize("authentik_version", [BUILD], indirect=True)
+def test_the_build_refuses_what_its_import_cannot_read(
+    fake: FakeAuthentik, api: requests.Session
+) -> None:
+    url = fake.url + "/api/v3/managed/blueprints/import/"
+    bad = api.post(url, files={"file": ("bp.yaml", BLUEPRINT), "context": (None, "[1]")})
+    assert bad.json() == {"context": ["Context must be a JSON object"]}
+    nothing = api.post(url, files={"context": (None, "{}")})
+    assert (nothing.status_code, nothing.json()) == (400, ["Either path or file must be set"])
+    as_json = api.post(url, json={"file": BLUEPRINT})
+    assert as_json.status_code == 415
+
+
+@pytest.mark.parametrize("authentik_version", [NEW, BUILD], indirect=True)
+def test_the_page_cap_is_an_admin_setting(
+    fake: FakeAuthentik, api: requests.Session, provider_body: ProviderBody
+) -> None:
+    _providers(fake, provider_body, 61)
+    settings = fake.url + "/api/v3/admin/settings/"
+    assert api.get(settings).json()["pagination_max_page_size"] == 100
+    lowered = api.patch(settings, json={"pagination_max_page_size": 50})
+    assert lowered.json()["pagination_max_page_size"] == 50
+    first = api.get(fake.url + PROVIDERS, params={"page_size": 1000}).json()
+    assert (len(first["results"]), first["pagination"]["next"]) == (50, 2)
+    refused = api.patch(settings, json={"pagination_max_page_size": "many"})
+    assert refused.status_code == 400
+
+
+@each
+def test_hidden_applications_exist_only_from_2026_5(
+    fake: FakeAuthentik, api: requests.Session, authentik_version: str
+) -> None:
+    app = _application(fake, api, meta_hide=True).json()
+    if authentik_version != BUILD:
+        assert "meta_hide" not in app  # ignored, as any unknown field
+        return
+    assert app["meta_hide"] is True
+    assert api.get(fake.url + APPLICATIONS, params={"slug": "icon"}).json()["results"] == []
+    full = api.get(fake.url + APPLICATIONS, params={"slug": "icon", "superuser_full_list": "true"})
+    assert [a["slug"] for a in full.json()["results"]] == ["icon"]

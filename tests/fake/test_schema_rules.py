@@ -37,13 +37,18 @@ FLOW = "780cccc8-be22-4ef7-9516-d0635cfc8160"
 TYPED_FORMATS = ("uuid", "date-time")
 
 
+# A development build has no client of its own: the first release of its line stands in.
+CLIENT_RELEASE = {"2026.8.0-rc1": "2026.8.0"}
+
+
 def client_directory(version: str) -> str:
     """Where a release's ``authentik_client`` package is (``-``: the venv's own)."""
     if version == NEWEST:
         return "-"
-    directory = Path(sys.prefix) / f"authentik-client-{version}"
+    release = CLIENT_RELEASE.get(version, version)
+    directory = Path(sys.prefix) / f"authentik-client-{release}"
     assert directory.is_dir(), (
-        f"{directory} is missing: ./scripts/test installs authentik-client=={version} there"
+        f"{directory} is missing: ./scripts/test installs authentik-client=={release} there"
     )
     return str(directory)
 
@@ -60,7 +65,8 @@ def client_models(version: str) -> dict[str, Any]:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     answer: dict[str, Any] = json.loads(done.stdout)
-    expected_package = f"authentik-client-{version}" if version != NEWEST else "site-packages"
+    release = CLIENT_RELEASE.get(version, version)
+    expected_package = f"authentik-client-{release}" if version != NEWEST else "site-packages"
     assert expected_package in answer.pop("file")
     return answer
 

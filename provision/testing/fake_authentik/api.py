@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +21,7 @@ from . import (
     api_outposts,
     api_policies,
     api_providers,
+    api_settings,
     api_transactional,
     api_users,
 )
@@ -38,7 +40,9 @@ ROUTES: list[Route] = [
     *api_groups.ROUTES,
     *api_outposts.ROUTES,
     *api_transactional.ROUTES,
+    *api_settings.ROUTES,
 ]
+MODEL_NOT_FOUND = re.compile(r"No \w+ matches the given query\.")
 NOT_PROVIDED = "Authentication credentials were not provided."
 NO_PERMISSION = "You do not have permission to perform this action."
 
@@ -129,7 +133,18 @@ def answer(
         # Django's catch-all page view only knows GET.
         return ApiResponse(405, "", {"allow": "GET, HEAD, OPTIONS", "content-type": HTML})
     route, params = matched
-    return _with_allow(_answer_route(store, route, params, call, tokens), route)
+    answered = _answer_route(store, route, params, call, tokens)
+    return _with_allow(_plain_not_found(answered, store.version), route)
+
+
+def _plain_not_found(response: ApiResponse, version: AuthentikVersion) -> ApiResponse:
+    """Releases whose 404 does not name the model answer DRF's plain "Not found."."""
+    if version.not_found_names_model or response.status != 404:
+        return response
+    text = response.body.get("detail", "") if isinstance(response.body, dict) else ""
+    if not MODEL_NOT_FOUND.fullmatch(text):
+        return response
+    return ApiResponse(404, {"detail": "Not found."}, response.headers)
 
 
 def _answer_route(

@@ -4,7 +4,8 @@ Without ``superuser_full_list=true`` Authentik paginates the *filtered* list (so
 pagination counts follow the filters), then answers the applications the user may open,
 taken from a cache per user and page number that ignores filters and page size. The cache is
 filled only by requests without ``search`` and dropped whenever an application or a policy
-binding changes.
+binding changes (2024.12.5: only when an application is created or a binding changes). From
+2026.5 an application with ``meta_hide`` is left out of that list.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ DEFAULTS: Record = {
     "meta_publisher": "",
     "policy_engine_mode": "any",
     "group": "",
+    "meta_hide": False,
 }
 EXACT_FILTERS = ("name", "slug", "group", "meta_launch_url", "meta_description", "meta_publisher")
 
@@ -82,7 +84,8 @@ def save_application(
         record = {"pk": str(uuid.uuid4()), **DEFAULTS, "backchannel_providers": []}
     record.update(data)
     store.applications[record["pk"]] = record
-    store.forget_application_lists()
+    if instance is None or store.version.application_list_cleared_on_change:
+        store.forget_application_lists()
     return record, {}
 
 
@@ -91,7 +94,8 @@ def delete_application(store: Store, record: Record) -> None:
     del store.applications[record["pk"]]
     for pk in [pk for pk, b in store.bindings.items() if b["target"] == record["pk"]]:
         del store.bindings[pk]
-    store.forget_application_lists()
+    if store.version.application_list_cleared_on_change:
+        store.forget_application_lists()
 
 
 def user_may_open(store: Store, record: Record, user_pk: int) -> bool:
@@ -132,24 +136,25 @@ def list_applications(store: Store, request: ApiRequest) -> ApiResponse:
     full_list = query_flag(request.query, "superuser_full_list", default=False)
     if full_list and store.is_superuser(user_pk):
         return listing(store.version, records, request.query, render)
+    records = [r for r in records if not r["meta_hide"]]  # only 2026.5+ lets one be set
     page = paginate(store.version, records, request.query)
     if isinstance(page, ApiResponse):
         return page
     cacheable = not request.query.get("search")
     key = (user_pk, page.number)
-    allowed = store.application_lists.get(key) if cacheable else None
-    if not allowed:
+    # The cache holds the answers as they were rendered (2024.12.5 shows them stale).
+    results = store.application_lists.get(key) if cacheable else None
+    if not results:
         with_launch_url = query_flag(request.query, "only_with_launch_url", default=False)
-        allowed = [
-            r["pk"]
+        results = [
+            render(r)
             for r in page.items
             if user_may_open(store, r, user_pk)
             and (not with_launch_url or serializers.application(store, r)["launch_url"])
         ]
         if cacheable:
-            store.application_lists[key] = allowed
-    results = [render(store.applications[pk]) for pk in allowed if pk in store.applications]
-    return ApiResponse(200, page_body(page, results))
+            store.application_lists[key] = results
+    return ApiResponse(200, page_body(store.version, page, serializers.as_json(results)))
 
 
 def _lookup(store: Store, request: ApiRequest) -> Record | ApiResponse:

@@ -1,13 +1,15 @@
-"""``/managed/blueprints/`` and ``/flows/instances/import/`` (transcripts 08a-08c).
+"""``/managed/blueprints/`` and the one-shot import (transcripts 08a-08c, 14).
 
 A blueprint instance created over the API is validated at once but applied only by the
-worker, which the fake runs when asked (``FakeAuthentik.run_blueprint_worker``). The flow
-import endpoint applies an uploaded blueprint immediately.
+worker, which the fake runs when asked (``FakeAuthentik.run_blueprint_worker``). The import
+endpoint (``/flows/instances/import/`` up to 2026.2, ``/managed/blueprints/import/`` from
+2026.5) applies an uploaded blueprint immediately.
 """
 
 from __future__ import annotations
 
 import email.policy
+import json
 import uuid
 from collections.abc import Mapping
 from email import message_from_bytes
@@ -55,7 +57,8 @@ def _content_problems(store: Store, data: Mapping[str, Any], events: ImportEvent
     if data.get("content"):
         valid, logs, _ = validate(store, data["content"], events)
         if not valid:
-            lines = ["Failed to validate blueprint", *[f"- {log['event']}" for log in logs]]
+            listed = logs if store.version.blueprint_errors_listed else []
+            lines = ["Failed to validate blueprint", *[f"- {log['event']}" for log in listed]]
             errors["content"] = [ErrorDetail(line, "invalid") for line in lines]
     return errors
 
@@ -98,20 +101,25 @@ def run_worker(store: Store) -> int:
     """Apply every instance waiting for the worker; how many were applied."""
     pending = [b for b in store.blueprints.values() if b.get("pending") and b["enabled"]]
     for instance in pending:
-        success = True
-        if instance["content"]:
-            success, _ = import_content(store, instance["content"], ImportEvents())
-            document, _ = load(instance["content"])
-            metadata = (document or {}).get("metadata") or {}
-            instance["metadata"] = {
-                "name": metadata.get("name", instance["name"]),
-                "labels": metadata.get("labels") or {},
-            }
-        instance["status"] = "successful" if success else "error"
-        instance["last_applied"] = now()
-        instance["last_applied_hash"] = seed.file_hash(instance["content"] or instance["path"])
-        instance["pending"] = False
+        _apply_now(store, instance)
     return len(pending)
+
+
+def _apply_now(store: Store, instance: Record) -> None:
+    """What the worker does with one instance: import its content, record the outcome."""
+    success = True
+    if instance["content"]:
+        success, _ = import_content(store, instance["content"], ImportEvents())
+        document, _ = load(instance["content"])
+        metadata = (document or {}).get("metadata") or {}
+        instance["metadata"] = {
+            "name": metadata.get("name", instance["name"]),
+            "labels": metadata.get("labels") or {},
+        }
+    instance["status"] = "successful" if success else "error"
+    instance["last_applied"] = now()
+    instance["last_applied_hash"] = seed.file_hash(instance["content"] or instance["path"])
+    instance["pending"] = False
 
 
 def list_instances(store: Store, request: ApiRequest) -> ApiResponse:
@@ -148,8 +156,11 @@ def _update(store: Store, request: ApiRequest, record: Record) -> ApiResponse:
 
 
 def _apply(store: Store, request: ApiRequest, record: Record) -> ApiResponse:
-    """Queue the instance for the worker; the answer shows it unchanged (status unknown)."""
+    """Queue the instance for the worker, the answer showing it unchanged (status unknown);
+    2024.12.5 applied it during the request and answered the outcome."""
     record["pending"] = True
+    if store.version.blueprint_apply_at_once:
+        _apply_now(store, record)
     return ok(serializers.blueprint_instance(record))
 
 
@@ -160,30 +171,75 @@ apply_instance = crud.on_record(_lookup, _apply)
 
 
 def available(store: Store, request: ApiRequest) -> ApiResponse:
-    return ok(seed.available_blueprints())
+    return ok(seed.available_blueprints(store.version))
 
 
-def _uploaded_file(request: ApiRequest) -> str | None:
+def _form(request: ApiRequest) -> dict[str, str]:
+    """The fields of a multipart body (a file as its text)."""
     head = f"Content-Type: {request.headers.get('content-type', '')}\r\n\r\n".encode()
     message = message_from_bytes(head + request.raw_body, policy=email.policy.HTTP)
+    fields = {}
     for part in message.walk():
-        if part.get_param("name", header="content-disposition") == "file":
-            payload = part.get_payload(decode=True)
-            return payload.decode("utf-8") if isinstance(payload, bytes) else None
-    return None
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if isinstance(name, str) and isinstance(payload, bytes):
+            fields[name] = payload.decode("utf-8")
+    return fields
+
+
+def _imported(
+    store: Store, request: ApiRequest, content: str, context: dict[str, Any] | None = None
+) -> ApiResponse:
+    """Apply a blueprint at once: 200 with the logs (2024.12.5: none) and whether it worked."""
+    success, logs = import_content(store, content, events_for(request), context)
+    return ok({"logs": logs if store.version.blueprint_import_logs else [], "success": success})
 
 
 def import_flow(store: Store, request: ApiRequest) -> ApiResponse:
-    """Apply an uploaded blueprint at once: 200 with the logs and whether it succeeded."""
-    content = _uploaded_file(request)
+    """``/flows/instances/import/`` (up to 2026.2): the uploaded ``file``."""
+    content = _form(request).get("file")
     if content is None:
         return rejected({"file": [ErrorDetail("No file was submitted.", "required")]})
-    success, logs = import_content(store, content, events_for(request))
-    return ok({"logs": logs, "success": success})
+    return _imported(store, request, content)
 
 
+def _context(text: str) -> dict[str, Any] | ApiResponse:
+    try:
+        context = json.loads(text or "{}")
+    except json.JSONDecodeError:
+        return rejected({"context": [ErrorDetail("Context must be valid JSON", "invalid")]})
+    if not isinstance(context, dict):
+        return rejected({"context": [ErrorDetail("Context must be a JSON object", "invalid")]})
+    return context
+
+
+def import_blueprint(store: Store, request: ApiRequest) -> ApiResponse:
+    """``/managed/blueprints/import/`` (from 2026.5): a ``file`` or a shipped ``path``, and a
+    JSON ``context`` for its ``!Context`` tags."""
+    form = _form(request)
+    context = _context(form.get("context", ""))
+    if isinstance(context, ApiResponse):
+        return context
+    if "file" in form:
+        return _imported(store, request, form["file"], context)
+    if not form.get("path"):
+        return ApiResponse(400, ["Either path or file must be set"])
+    if form["path"] not in {path for path, _, _ in seed.BLUEPRINT_FILES}:
+        return rejected({"path": [ErrorDetail("Blueprint file does not exist", "invalid")]})
+    # The shipped blueprints are applied from the start: importing one again changes nothing.
+    return ok({"logs": [], "success": True})
+
+
+MULTIPART = ("multipart/form-data",)
 ROUTES: list[Route] = [
     route("/managed/blueprints/", {"GET": list_instances, "POST": create}, LIST_ALLOW),
+    route(
+        "/managed/blueprints/import/",
+        {"POST": import_blueprint},
+        ("POST",),
+        media_types=MULTIPART,
+        present=lambda version: version.blueprint_import_path == "/managed/blueprints/import/",
+    ),
     route("/managed/blueprints/available/", {"GET": available}, ("GET",)),
     route(
         "/managed/blueprints/{pk}/",
@@ -195,6 +251,7 @@ ROUTES: list[Route] = [
         "/flows/instances/import/",
         {"POST": import_flow},
         ("POST",),
-        media_types=("multipart/form-data",),
+        media_types=MULTIPART,
+        present=lambda version: version.blueprint_import_path == "/flows/instances/import/",
     ),
 ]

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import crud, seed, serializers
+from .api_core import now
 from .fields import ErrorDetail, Errors, read_body
 from .listing import listing, ordered, search
 from .routing import (
@@ -120,8 +121,28 @@ def delete_outpost(store: Store, record: Record) -> None:
 
 
 def _health(store: Store, request: ApiRequest, record: Record) -> ApiResponse:
-    """No outpost instance ever connects to the fake, so there is no health to report."""
-    return ok([])
+    """The fake's embedded outpost answers on its own port; 2024.12.5 lists it, later none."""
+    if not (store.version.outpost_health_lists_instance and record["managed"]):
+        return ok([])
+    return ok([_instance(store.version.name)])
+
+
+def _instance(version: str) -> Record:
+    """The embedded outpost's one connected instance, as 2024.12.5's ``health`` lists it."""
+    return {
+        "uid": str(uuid.uuid5(uuid.NAMESPACE_URL, "embedded-outpost")),
+        "last_seen": now(),
+        "version": version,
+        "golang_version": "go1.26.8",
+        "openssl_enabled": False,
+        "openssl_version": "",
+        "fips_enabled": None,
+        "version_should": version,
+        "version_outdated": False,
+        "build_hash": "",
+        "build_hash_should": "",
+        "hostname": "localhost",
+    }
 
 
 create = crud.create(save_outpost, serializers.outpost)
@@ -130,7 +151,7 @@ health = crud.on_record(_lookup, _health)
 
 
 def default_settings(store: Store, request: ApiRequest) -> ApiResponse:
-    config = dict(seed.OUTPOST_CONFIG_DEFAULTS, authentik_host=f"{store.base_url}/")
+    config = seed.outpost_config(store.version, authentik_host=f"{store.base_url}/")
     return ok({"config": config})
 
 

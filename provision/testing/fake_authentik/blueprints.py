@@ -1,4 +1,4 @@
-"""Blueprints: YAML with ``!Find`` and ``!KeyOf``, applied through the same rules as the API.
+"""Blueprints: YAML with ``!Find``, ``!KeyOf`` and ``!Context``, applied as the API saves.
 
 Entries of the models forward auth needs are supported (proxy provider, application, outpost,
 policy binding, group). Identifiers select the object to update (all must match) or, when
@@ -42,6 +42,13 @@ class KeyOf:
     id: str
 
 
+@dataclass(frozen=True)
+class Context:
+    """``!Context key``: a value of the blueprint's ``context``, which an import may override."""
+
+    key: str
+
+
 class BlueprintLoader(yaml.SafeLoader):
     """A safe YAML loader that knows Authentik's blueprint tags."""
 
@@ -57,8 +64,25 @@ def _construct_key_of(loader: yaml.SafeLoader, node: yaml.Node) -> KeyOf:
     return KeyOf(str(loader.construct_scalar(node)))
 
 
+def _construct_context(loader: yaml.SafeLoader, node: yaml.Node) -> Context:
+    assert isinstance(node, yaml.ScalarNode)  # noqa: S101 - the YAML tag is a scalar
+    return Context(str(loader.construct_scalar(node)))
+
+
 BlueprintLoader.add_constructor("!Find", _construct_find)
 BlueprintLoader.add_constructor("!KeyOf", _construct_key_of)
+BlueprintLoader.add_constructor("!Context", _construct_context)
+
+
+def with_context(value: Any, context: Mapping[str, Any]) -> Any:
+    """``value`` with every ``!Context`` replaced by its value in ``context``."""
+    if isinstance(value, Context):
+        return context.get(value.key)
+    if isinstance(value, dict):
+        return {k: with_context(v, context) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_context(v, context) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -241,21 +265,27 @@ def apply(
 
 
 def validate(
-    store: Store, content: str, events: ImportEvents
+    store: Store, content: str, events: ImportEvents, context: Mapping[str, Any] | None = None
 ) -> tuple[bool, list[Record], dict[str, Any] | None]:
-    """Try ``content`` on a copy of ``store``: (valid, logs, parsed document or None)."""
+    """Try ``content`` on a copy of ``store``: (valid, logs, parsed document or None).
+
+    ``context`` overrides the blueprint's own ``context`` for its ``!Context`` tags.
+    """
     document, problem = load(content)
     if document is None:
         return False, [events.failed(problem)], None
+    document = with_context(document, {**(document.get("context") or {}), **(context or {})})
     valid, logs = apply(copy.deepcopy(store), document, events)
     if not valid:
         logs.append(events.failed("Blueprint validation failed"))
     return valid, logs, document
 
 
-def import_content(store: Store, content: str, events: ImportEvents) -> tuple[bool, list[Record]]:
+def import_content(
+    store: Store, content: str, events: ImportEvents, context: Mapping[str, Any] | None = None
+) -> tuple[bool, list[Record]]:
     """Validate, then apply for real; the logs are those of the validation, as Authentik's."""
-    valid, logs, document = validate(store, content, events)
+    valid, logs, document = validate(store, content, events, context)
     if valid and document is not None:
         apply(store, document, events)
     return valid, logs

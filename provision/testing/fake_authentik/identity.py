@@ -1,7 +1,8 @@
 """Users, groups and tokens as Authentik answers them, per release.
 
 2025.10.3 gives a group one ``parent``; 2026.2.2 gives it ``parents`` and lists inherited
-roles, and users carry their ``roles``. Records always hold a list of parents.
+roles, and users carry their ``roles``. 2024.12.5 lists no ``children`` and no user dates.
+Records always hold a list of parents.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def group(store: Store, record: Record, *, include_users: bool = True) -> Record
     }
     if store.version.group_parents:
         answer["inherited_roles_obj"] = None
+    if not store.version.group_children:
+        return answer
     children = [g["pk"] for g in store.groups.values() if record["pk"] in g["parents"]]
     return answer | {"children": children, "children_obj": None}
 
@@ -58,7 +61,7 @@ def user(store: Store, record: Record) -> Record:
     groups = [g for g in store.groups.values() if record["pk"] in g["users"]]
     answer = {
         **{k: record[k] for k in ("pk", "username", "name", "is_active", "last_login")},
-        "date_joined": record["date_joined"],
+        **_dates(store, record, "date_joined"),
         "is_superuser": store.is_superuser(record["pk"]),
         "groups": [g["pk"] for g in groups],
         "groups_obj": [group_summary(store, g) for g in groups],
@@ -70,9 +73,13 @@ def user(store: Store, record: Record) -> Record:
         "avatar": seed.AVATAR,
         "attributes": dict(record["attributes"]),
         **{k: record[k] for k in ("uid", "path", "type", "uuid")},
-        "password_change_date": record["password_change_date"],
-        "last_updated": record["last_updated"],
+        **_dates(store, record, "password_change_date", "last_updated"),
     }
+
+
+def _dates(store: Store, record: Record, *names: str) -> Record:
+    """A user's dates; 2024.12.5 answers none of them."""
+    return {name: record[name] for name in names} if store.version.user_dates else {}
 
 
 def me(store: Store, record: Record) -> Record:

@@ -63,12 +63,13 @@ def paginate(
     return Page(number, size, len(items), items[start : start + size])
 
 
-def page_body(page: Page, results: list[Any], autocomplete: Any = None) -> dict[str, Any]:
-    return {
-        "pagination": page.pagination(),
-        "results": results,
-        "autocomplete": autocomplete if autocomplete is not None else {},
-    }
+def page_body(
+    version: AuthentikVersion, page: Page, results: list[Any], autocomplete: Any = None
+) -> dict[str, Any]:
+    body = {"pagination": page.pagination(), "results": results}
+    if version.list_autocomplete:
+        body["autocomplete"] = autocomplete if autocomplete is not None else {}
+    return body
 
 
 def listing(
@@ -82,7 +83,9 @@ def listing(
     page = paginate(version, items, query)
     if isinstance(page, ApiResponse):
         return page
-    return ApiResponse(200, page_body(page, [render(item) for item in page.items], autocomplete))
+    return ApiResponse(
+        200, page_body(version, page, [render(item) for item in page.items], autocomplete)
+    )
 
 
 def search(

@@ -1,6 +1,8 @@
 """Authentik 2026.2.2's HTML page for an unknown path (and its server errors), as recorded.
 
 The recordings keep the first 2,000 characters; the rest closes the document the same way.
+The 2026.8.0-rc1 build's page (``PAGE_2026_8``) differs in the viewport and where its
+stylesheet is linked.
 """
 
 from __future__ import annotations
@@ -104,3 +106,13 @@ _LINES = (
     "",
 )
 PAGE = "\n".join(_LINES)
+
+_CSS = '<link rel="stylesheet" type="text/css" href="/static/dist/styles/interface-{}.css" />'
+_STYLESHEET_2026_2 = "        \n\n\n" + _CSS.format("2026.2.2") + "\n\n\n  <script"
+_STYLESHEET_2026_8 = (
+    "        \n        " + _CSS.format("2026.8.0-rc1") + "\n        \n\n        \n\n\n\n  <script"
+)
+PAGE_2026_8 = PAGE.replace(
+    'content="width=device-width, initial-scale=1, maximum-scale=1"',
+    'content="width=device-width, initial-scale=1"',
+).replace(_STYLESHEET_2026_2, _STYLESHEET_2026_8)

@@ -9,6 +9,7 @@ tables are 2025.10.3's; ``request_rules`` gives every table of one release.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, replace
 
 from .fields import SLUG_MESSAGE, Field, patched, timedelta_seconds
@@ -17,6 +18,7 @@ from .versions import V2025_10_3, AuthentikVersion
 SLUG_PATTERN = "^[-a-zA-Z0-9_]+$"
 RESERVED_APPLICATION_SLUGS = ("authorize", "token", "device", "userinfo", "introspect", "revoke")
 WEB_SCHEMES = ("http", "https")
+_DOMAINLESS_URL = re.compile(r"^(?:blank|https?|ftps?)://[^\s/?#]+(?:[/?#]\S*)?\Z", re.IGNORECASE)
 
 
 def _timedelta_message(value: str) -> str | None:
@@ -29,6 +31,11 @@ def _reserved_slug_message(value: str) -> str | None:
     if value in RESERVED_APPLICATION_SLUGS:
         return f"The slug '{value}' is reserved and cannot be used for applications."
     return None
+
+
+def _launch_url_message(value: str) -> str | None:
+    """Launch URLs need no domain: ``blank://blank`` (no link in the library) is recorded (14)."""
+    return None if _DOMAINLESS_URL.match(value) else "Enter a valid URL."
 
 
 def _uuid(relation: str, *, required: bool = False, nullable: bool = False) -> Field:
@@ -87,7 +94,7 @@ APPLICATION: dict[str, Field] = {
     "provider": Field("integer", nullable=True, relation="provider"),
     "backchannel_providers": _pk_list("provider"),
     "open_in_new_tab": _BOOL,
-    "meta_launch_url": Field("string", format="uri"),
+    "meta_launch_url": Field("string", check=_launch_url_message),
     "meta_description": _TEXT,
     "meta_publisher": _TEXT,
     "policy_engine_mode": Field("string", enum=("all", "any")),
@@ -210,17 +217,29 @@ def _application(version: AuthentikVersion) -> dict[str, Field]:
         max_length=version.slug_max_length,
         pattern_message=version.slug_message,
     )
+    if not version.reserved_slugs_refused:
+        slug = replace(slug, check=None)
     table = {**APPLICATION, "slug": slug}
     if version.icon_in_body:
         table["meta_icon"] = _TEXT
+    if version.application_meta_hide:
+        table["meta_hide"] = _BOOL
     return table
 
 
 def _group(version: AuthentikVersion) -> dict[str, Field]:
+    if not version.group_children:
+        return {k: f for k, f in GROUP.items() if k != "children"}
     if not version.group_parents:
         return dict(GROUP)
     table = {k: f for k, f in GROUP.items() if k not in ("parent", "children")}
     return {**table, "parents": _pk_list("group", uuids=True)}
+
+
+def _blueprint_instance(version: AuthentikVersion) -> dict[str, Field]:
+    if not version.blueprint_context_nullable:
+        return BLUEPRINT_INSTANCE
+    return {**BLUEPRINT_INSTANCE, "context": replace(BLUEPRINT_INSTANCE["context"], nullable=True)}
 
 
 def _user(version: AuthentikVersion) -> dict[str, Field]:
@@ -244,7 +263,7 @@ def request_rules(version: AuthentikVersion) -> RequestRules:
         transaction_policy_binding=TRANSACTION_POLICY_BINDING,
         outpost=OUTPOST,
         group=_group(version),
-        blueprint_instance=BLUEPRINT_INSTANCE,
+        blueprint_instance=_blueprint_instance(version),
         user=_user(version),
         token=_token(version),
     )

@@ -6,6 +6,8 @@ import hashlib
 import uuid
 from typing import Any
 
+from .versions import AuthentikVersion
+
 Record = dict[str, Any]
 
 VERSION = "2025.10.3"
@@ -86,6 +88,14 @@ OUTPOST_CONFIG_DEFAULTS: Record = {
     "kubernetes_httproute_annotations": {},
     "kubernetes_httproute_parent_refs": [],
 }
+
+
+def outpost_config(version: AuthentikVersion, authentik_host: str) -> Record:
+    """A new outpost's config in ``version``: the defaults less and plus the release's keys."""
+    absent = version.outpost_config_absent
+    config = {k: v for k, v in OUTPOST_CONFIG_DEFAULTS.items() if k not in absent}
+    return config | dict(version.outpost_config_added) | {"authentik_host": authentik_host}
+
 
 _LABEL = "blueprints.goauthentik.io/"
 _EXAMPLE = {_LABEL + "instantiate": "false"}
@@ -259,8 +269,8 @@ def blueprint_instances() -> list[Record]:
     return instances
 
 
-def available_blueprints() -> list[Record]:
-    """The body of ``GET /managed/blueprints/available/``."""
+def available_blueprints(version: AuthentikVersion) -> list[Record]:
+    """The body of ``GET /managed/blueprints/available/`` (the files ``version`` ships)."""
     return [
         {
             "path": path,
@@ -270,4 +280,5 @@ def available_blueprints() -> list[Record]:
             "meta": {"name": name, "labels": dict(labels)},
         }
         for path, name, labels in BLUEPRINT_FILES
+        if path not in version.blueprint_files_absent
     ]

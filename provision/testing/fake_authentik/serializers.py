@@ -60,10 +60,7 @@ def proxy_provider(store: Store, record: Record) -> Record:
         "basic_auth_user_attribute": record["basic_auth_user_attribute"],
         "mode": record["mode"],
         "intercept_header_auth": record["intercept_header_auth"],
-        "redirect_uris": [
-            {"matching_mode": "strict", "url": f"{external.rstrip('/')}/{CALLBACK}"},
-            {"matching_mode": "strict", "url": f"{external}?X-authentik-auth-callback=true"},
-        ],
+        "redirect_uris": _redirect_uris(store, external),
         "cookie_domain": record["cookie_domain"],
         "jwt_federation_sources": list(record["jwt_federation_sources"]),
         "jwt_federation_providers": list(record["jwt_federation_providers"]),
@@ -73,8 +70,26 @@ def proxy_provider(store: Store, record: Record) -> Record:
     }
 
 
-def _oidc_configuration(base: str, slug: str) -> Record:
-    oauth = f"{base}/application/o"
+def _redirect_uris(store: Store, external: str) -> list[Record]:
+    urls = (f"{external.rstrip('/')}/{CALLBACK}", f"{external}?X-authentik-auth-callback=true")
+    kind = {"redirect_uri_type": "authorization"} if store.version.redirect_uri_type else {}
+    return [{"matching_mode": "strict", "url": url, **kind} for url in urls]
+
+
+def _logout_support(store: Store) -> Record:
+    """What the OIDC configuration says about logout, per release."""
+    support: Record = {}
+    if store.version.oidc_backchannel_logout:
+        support |= {"backchannel_logout_supported": True}
+        support |= {"backchannel_logout_session_supported": True}
+    if store.version.oidc_frontchannel_logout:
+        support |= {"frontchannel_logout_supported": True}
+        support |= {"frontchannel_logout_session_supported": True}
+    return support
+
+
+def _oidc_configuration(store: Store, slug: str) -> Record:
+    oauth = f"{store.base_url}/application/o"
     return {
         "issuer": f"{oauth}/{slug}/",
         "authorization_endpoint": f"{oauth}/authorize/",
@@ -84,8 +99,7 @@ def _oidc_configuration(base: str, slug: str) -> Record:
         "introspection_endpoint": f"{oauth}/introspect/",
         "revocation_endpoint": f"{oauth}/revoke/",
         "device_authorization_endpoint": f"{oauth}/device/",
-        "backchannel_logout_supported": True,
-        "backchannel_logout_session_supported": True,
+        **_logout_support(store),
         "response_types_supported": ["code", "id_token", "id_token token", "code token"],
         "response_modes_supported": ["query", "fragment", "form_post"],
         "jwks_uri": f"{oauth}/{slug}/jwks/",
@@ -128,7 +142,7 @@ def proxy_outpost_config(store: Store, record: Record) -> Record:
     application = store.application_of(record["pk"])
     slug = application["slug"] if application else ""
     config = {key: record[key] for key in _OUTPOST_CONFIG_HEAD}
-    config["oidc_configuration"] = _oidc_configuration(store.base_url, slug)
+    config["oidc_configuration"] = _oidc_configuration(store, slug)
     config.update({key: record[key] for key in _OUTPOST_CONFIG_TAIL})
     return config | {
         "access_token_validity": timedelta_seconds(record["access_token_validity"]),
@@ -168,6 +182,7 @@ def application(store: Store, record: Record) -> Record:
         "meta_publisher": record["meta_publisher"],
         "policy_engine_mode": record["policy_engine_mode"],
         "group": record["group"],
+        **({"meta_hide": record["meta_hide"]} if store.version.application_meta_hide else {}),
     }
 
 
@@ -191,6 +206,13 @@ def outpost(store: Store, record: Record) -> Record:
     }
 
 
+def _bound_group(store: Store, record: Record) -> Record:
+    """A binding's group: a summary, or (2024.12.5) the group with its users and roles."""
+    if store.version.binding_group_obj_full:
+        return group(store, record)
+    return group_summary(store, record)
+
+
 def policy_binding(store: Store, record: Record) -> Record:
     bound_group = store.groups.get(record["group"]) if record["group"] else None
     bound_user = store.users.get(record["user"]) if record["user"] is not None else None
@@ -200,7 +222,7 @@ def policy_binding(store: Store, record: Record) -> Record:
         "group": record["group"],
         "user": record["user"],
         "policy_obj": None,
-        "group_obj": group_summary(store, bound_group) if bound_group else None,
+        "group_obj": _bound_group(store, bound_group) if bound_group else None,
         "user_obj": partial_user(bound_user) if bound_user else None,
         "target": record["target"],
         "negate": record["negate"],

@@ -56,7 +56,7 @@ class Store:
     # {"user": user pk or None while a flow runs, "flow": the pending flow's state}.
     browser_sessions: dict[str, Record] = field(default_factory=dict)
     # The per-user, per-page cache of the application list (see api_applications).
-    application_lists: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+    application_lists: dict[tuple[int, int], list[Record]] = field(default_factory=dict)
     next_provider_pk: int = 1
     next_user_pk: int = 7
     next_row: int = 1
@@ -196,7 +196,7 @@ def new_store(base_url: str, readonly_key: str, version: AuthentikVersion) -> St
         "type": "proxy",
         "providers": [],
         "service_connection": None,
-        "config": dict(seed.OUTPOST_CONFIG_DEFAULTS, authentik_host=base_url),
+        "config": seed.outpost_config(version, authentik_host=base_url),
         "managed": seed.EMBEDDED_OUTPOST_MANAGED,
     }
     for instance in seed.blueprint_instances():
