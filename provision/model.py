@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from provision.decoding import decodes
-from provision.names import Domain, ExternalHost, Host, stored_text
+from provision.names import Domain, ExternalHost, Host, served_form, stored_text
 from provision.skip_path_regex import NO_SKIP_PATHS, SkipPathRegex
 from provision.versions import VersionProfile, newest_profile
 
@@ -302,5 +302,5 @@ def parse_outpost(data: Mapping[str, Any]) -> EmbeddedOutpost:
 
 
 def normalise_host_url(url: str) -> str:
-    """An external host in one spelling: scheme, canonical host, port and path (DESIGN §7)."""
-    return str(ExternalHost.parse(url))
+    """An external host without what the outpost ignores (``names.served_form``, DESIGN §7)."""
+    return served_form(url)

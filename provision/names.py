@@ -166,6 +166,18 @@ def host_key(name: str) -> str:
         return lowered
 
 
+def served_form(url: str) -> str:
+    """An ``external_host`` in the form whose every difference the outpost sees.
+
+    The outpost matches the host exactly (case and IDNA spelling included), so only what it
+    ignores is dropped: the case of the scheme, surrounding spaces and a trailing slash
+    (stored as given, DESIGN §7). Comparing this form, an owned provider whose host is in
+    another case or in Unicode is drift, and ``sync`` writes the canonical host back.
+    """
+    scheme, found, rest = url.strip().partition("://")
+    return f"{scheme.lower()}://{rest.rstrip('/')}" if found else url.strip().rstrip("/")
+
+
 @dataclass(frozen=True)
 class ExternalHost:
     """A provider's ``external_host``: scheme, canonical host, optional port and path.

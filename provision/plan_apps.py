@@ -21,7 +21,8 @@ from provision.changes import (
     UpdateProvider,
 )
 from provision.fields import ApplicationFields, ProviderFields
-from provision.model import Application, DesiredApp, ProxyProvider, normalise_host_url
+from provision.model import Application, DesiredApp, ProxyProvider
+from provision.names import served_form
 from provision.plan_index import StateIndex
 
 
@@ -51,7 +52,8 @@ def update_provider(
     """A PATCH of the provider's fields that differ from the declared ones, if any."""
     want = provider_fields(app, index).body()
     have = {key: getattr(provider, key) for key in want}  # ProxyProvider uses Authentik's names
-    diffs = _diff(have, want, same={"external_host": normalise_host_url})
+    # Compared as the outpost matches it: another case or spelling of the host is drift.
+    diffs = _diff(have, want, same={"external_host": served_form})
     if not diffs:
         return []
     # Authentik resets `mode` to proxy when a PATCH omits it (transcript 03d).

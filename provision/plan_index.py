@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from provision.model import (
-    ActualState,
-    Application,
-    PolicyBinding,
-    ProxyProvider,
-    normalise_host_url,
-)
+from provision.model import ActualState, Application, PolicyBinding, ProxyProvider
+from provision.names import ExternalHost
 
 
 @dataclass
 class StateIndex:
-    """The actual state by slug, pk, name and host; ``owner`` marks this tool's objects."""
+    """The actual state by slug, pk, name and host; ``owner`` marks this tool's objects.
+
+    Providers are found by host as the outpost finds them (``ExternalHost.key``: the canonical
+    host and port, whatever the scheme, case or IDNA spelling of their ``external_host``).
+    """
 
     actual: ActualState
     owner: str
@@ -23,7 +22,8 @@ class StateIndex:
     providers: dict[int, ProxyProvider] = field(default_factory=dict)
     app_by_provider: dict[int, Application] = field(default_factory=dict)
     by_name: dict[str, ProxyProvider] = field(default_factory=dict)
-    by_host: dict[str, list[ProxyProvider]] = field(default_factory=dict)
+    by_host: dict[str, list[ProxyProvider]] = field(default_factory=dict)  # by outpost key
+    served_at: dict[int, ExternalHost] = field(default_factory=dict)  # provider pk -> parsed
     bindings: dict[str, list[PolicyBinding]] = field(default_factory=dict)
     group_names: dict[str, str] = field(default_factory=dict)  # group pk -> name
 
@@ -32,8 +32,9 @@ class StateIndex:
         self.providers = {p.pk: p for p in self.actual.providers}
         self.by_name = {p.name: p for p in self.actual.providers}
         for provider in self.actual.providers:
-            host = normalise_host_url(provider.external_host)
-            self.by_host.setdefault(host, []).append(provider)
+            served_at = ExternalHost.parse(provider.external_host)
+            self.served_at[provider.pk] = served_at
+            self.by_host.setdefault(served_at.key, []).append(provider)
         for app in self.actual.applications:
             if app.provider is not None:
                 self.app_by_provider.setdefault(app.provider, app)

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from provision.changes import Change, DeleteOrphan, NewProvider, ProviderRef
 from provision.errors import ConflictError, MissingReferenceError
-from provision.model import (
-    ActualState,
-    Application,
-    DesiredApp,
-    DesiredState,
-    ProxyProvider,
-    normalise_host_url,
-)
+from provision.model import ActualState, Application, DesiredApp, DesiredState, ProxyProvider
 from provision.plan import Plan
 from provision.plan_apps import (
     attach_application,
@@ -153,7 +146,7 @@ def _find_provider(
         _check_host_shared(app, own, index, conflicts)
         return own, False
     named = index.by_name.get(app.provider_name)
-    hosted = index.by_host.get(normalise_host_url(app.external_host), [])
+    hosted = index.by_host.get(app.served_at.key, [])
     candidates = ([named] if named else []) + [p for p in hosted if p is not named]
     for provider in candidates:
         owner_app = index.app_of(provider)
@@ -167,7 +160,7 @@ def _find_provider(
                 f" {app.slug!r} but belongs to application {owner_app.slug!r}"
             )
             return None, False
-        if same_name and _is_own_orphan(app, provider):
+        if same_name and _is_own_orphan(app, provider, index):
             return provider, False  # an orphan left by an interrupted run: reuse it
         if not adopt:
             conflicts.append(
@@ -180,24 +173,30 @@ def _find_provider(
     return None, False
 
 
-def _is_own_orphan(app: DesiredApp, provider: ProxyProvider) -> bool:
+def _is_own_orphan(app: DesiredApp, provider: ProxyProvider, index: StateIndex) -> bool:
     """Whether everything that marks a provider as this tool's own matches: the derived name,
     the mode (``forward_single``, or ``forward_domain`` for a domain) and the declared host.
     A hand-made provider that merely shares the name is not taken over without --adopt."""
     return (
         provider.name == app.provider_name
         and provider.mode == app.mode
-        and normalise_host_url(provider.external_host) == normalise_host_url(app.external_host)
+        and index.served_at[provider.pk] == app.served_at
     )
 
 
 def _check_host_shared(
     app: DesiredApp, own: ProxyProvider, index: StateIndex, conflicts: list[str]
 ) -> None:
-    """Two providers for one host on the outpost make its routing ambiguous: refuse that."""
-    for other in index.by_host.get(normalise_host_url(app.external_host), []):
+    """Two providers for one host on the outpost make its routing ambiguous: refuse that.
+
+    The outpost keys providers by host and port alone, so a provider for ``http://<host>``
+    or ``https://<HOST>`` (or the host in Unicode) serves the same requests as the declared
+    ``https://<host>``, and may be the one the outpost picks.
+    """
+    for other in index.by_host.get(app.served_at.key, []):
         if other.pk != own.pk and other.pk in index.actual.outpost.providers:
             conflicts.append(
                 f"proxy provider {other.name!r} (pk {other.pk}) also serves {app.external_host}"
-                " on the embedded outpost; remove it from the outpost or change its external host"
+                f" on the embedded outpost (its external host is {other.external_host!r});"
+                " remove it from the outpost or change its external host"
             )
