@@ -9,9 +9,8 @@ scheme, host, path and query keys (``client_id`` the fake's provider's, ``redire
 ``rd`` exact, the state's ``redirect``), the cookie's name (computed from the fake's client_id)
 and attributes, which identity headers are present, and the body of 401, 500 and skipped 200s.
 
-The fake speaks 2025.10.3 and 2026.2.2; it has no mode of its own for the other recordings, so
-2024.12.5 runs against 2025.10.3 (the oldest mode) and the 2026.8.0-rc1 development build
-against 2026.2.2 (the newest). What those differ in is listed in ``DIFFERENCES``.
+Each recording runs against the fake in its own mode (2024.12.5, 2025.10.3, 2026.2.2 and the
+2026.8.0-rc1 build); what the fake answers otherwise would be listed in ``DIFFERENCES``.
 
 Not replayed here: the login exchanges on the server (authorize, flow executor: the login tests
 replay those); a callback carrying a code is replaced by ``FakeAuthentik.login`` for the same
@@ -39,34 +38,13 @@ from provision.testing.fake_authentik import FakeAuthentik
 RECORDINGS = Path(__file__).resolve().parents[1] / "data" / "authentik"
 FILE = "13-outpost-forward-auth.json"
 RECORDED = sorted(path.parent.name for path in RECORDINGS.glob(f"*/{FILE}"))
-# The fake's mode for each recording: its own where it speaks it, else the nearest.
-MODE = {"2024.12.5": "2025.10.3", "2026.8.0-rc1": "2026.2.2"}
 TOKEN = "outpost-replay-token"
 PREFIX = "/outpost.goauthentik.io/"
 COMPARED_ATTRIBUTES = ("Path", "Domain", "Max-Age", "HttpOnly", "SameSite")
 
-# (recording, step) -> why the fake answers that exchange otherwise.
-DIFFERENCES: dict[tuple[str, str], str] = {
-    **{
-        ("2024.12.5", step): "2024.12.5 signed the user out (302 to end-session); the fake's"
-        " oldest mode is 2025.10.3, whose server dropped the connection and kept the session"
-        for step in (
-            "8 sign_out: rec13-alice on rec-single.test",
-            "8 traefik: rec13-alice on rec-single.test / after sign_out",
-            "8 nginx: rec13-alice on rec-single.test / after sign_out",
-            "8 caddy: rec13-alice on rec-single.test / after sign_out",
-            "8 traefik: rec13-alice on app1.rec-domain.test / after sign_out on rec-single.test",
-        )
-    },
-    **{
-        ("2024.12.5", step): "2024.12.5 set the session cookie again on every redirect; from"
-        " 2025.10.3 on a request that already has a session gets none"
-        for step in (
-            "5 traefik: rec13-bob (not in group) on rec-single.test / after the denied login",
-            "5 caddy: rec13-bob (not in group) on rec-single.test / after the denied login",
-        )
-    },
-}
+# (recording, step) -> why the fake answers that exchange otherwise (none since every
+# recording has a mode of its own).
+DIFFERENCES: dict[tuple[str, str], str] = {}
 
 
 def cookie_id(client_id: str, recording: str) -> str:
@@ -290,7 +268,7 @@ def compare_headers(recorded: dict[str, Any], answer: requests.Response) -> list
 @pytest.mark.parametrize("recording", RECORDED)
 def test_the_outpost_answers_as_recorded(recording: str) -> None:
     with (
-        FakeAuthentik(token=TOKEN, authentik_version=MODE.get(recording, recording)) as fake,
+        FakeAuthentik(token=TOKEN, authentik_version=recording) as fake,
         requests.Session() as session,
     ):
         session.trust_env = False  # never a proxy from the environment

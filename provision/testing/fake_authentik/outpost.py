@@ -97,12 +97,15 @@ def _session_of(request: OutpostRequest) -> tuple[str, Record] | None:
 
 
 def _login_redirect(request: OutpostRequest, redirect: str) -> ApiResponse:
-    """302 to the server's authorize URL; a request without a session gets one (and its cookie)."""
+    """302 to the server's authorize URL; a request without a session gets one (and its cookie;
+    2024.12.5 sent the cookie again on every such redirect)."""
     store, provider = request.store, request.provider
     found = _session_of(request)
-    extra = {}
+    fresh = found is None
     if found is None:
         found = sessions.new_session(store, provider)
+    extra = {}
+    if fresh or store.version.outpost_cookie_on_every_redirect:
         extra["Set-Cookie"] = sessions.set_cookie(provider, found[0])
     params = {
         "client_id": provider["client_id"],

@@ -58,6 +58,9 @@ class AuthentikVersion:
     outpost_sign_out_drops_connection: bool
     # How a browser login runs (the authorize endpoint, the flow executor, the denied page).
     login: LoginProfile
+    # The outpost's redirect to the login sets the session cookie again even when the request
+    # carried it (2024.12.5; later only a request without a session gets one).
+    outpost_cookie_on_every_redirect: bool = False
     # Lists carry an ``autocomplete`` object (2024.12.5: no such key).
     list_autocomplete: bool = True
     # A 404 for a key that matches nothing names the model ("No Application matches the given
@@ -174,6 +177,7 @@ V2024_12_5 = replace(
     not_found_page=page_2024.PAGE,
     all_mode_needs_every_binding=True,
     outpost_sign_out_drops_connection=False,
+    outpost_cookie_on_every_redirect=True,
     list_autocomplete=False,
     not_found_names_model=False,
     reserved_slugs_refused=False,
