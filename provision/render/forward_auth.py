@@ -50,3 +50,20 @@ def unsafe_url(where: str, url: str) -> str | None:
     if _UNSAFE.search(url):
         return f"{where}: {url!r} contains characters a proxy config cannot take unquoted"
     return None
+
+
+def unquotable(where: str, value: str) -> str | None:
+    """A problem line when ``value`` holds a control character no quoting should carry."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return f"{where}: {value!r} contains a control character (a newline?)"
+    return None
+
+
+def nginx_string(value: str) -> str:
+    """``value`` as one quoted nginx string (checked with ``unquotable`` first).
+
+    Inside double quotes nginx reads ``\\"`` and ``\\\\`` as the characters themselves,
+    so a ``;``, brace, ``#`` or quote in a path stays part of the path and cannot end the
+    directive.
+    """
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -18,6 +18,8 @@ from provision.render.forward_auth import (
     FORWARDING_HEADERS,
     OUTPOST_PATH_PREFIX,
     START_PATH,
+    nginx_string,
+    unquotable,
     unsafe_url,
 )
 from provision.settings import NginxSettings, Settings
@@ -76,7 +78,7 @@ def render_nginx(settings: Settings, desired: DesiredState) -> str:
     """The whole file: a comment header and one ``server`` block per host."""
     nginx = settings.nginx
     address = settings.outpost.address.rstrip("/")
-    problems = [p for p in _problems(address, desired) if p]
+    problems = [p for p in _problems(address, desired, settings) if p]
     if problems:
         raise ConfigError(problems)
     tls = _outpost_tls(settings) if address.startswith("https://") else []
@@ -92,8 +94,10 @@ def render_nginx(settings: Settings, desired: DesiredState) -> str:
     return header + _MAPS + "".join(f"\n{block}" for block in blocks)
 
 
-def _problems(address: str, desired: DesiredState) -> list[str | None]:
+def _problems(address: str, desired: DesiredState, settings: Settings) -> list[str | None]:
     found = [unsafe_url("outpost.address", address)]
+    if settings.authentik.ca_bundle is not None:
+        found.append(unquotable("authentik.ca_bundle", str(settings.authentik.ca_bundle)))
     for section, targets in (("apps", desired.apps), ("domains", desired.domains)):
         for index, app in enumerate(targets):
             if app.backend is not None:
@@ -107,7 +111,9 @@ def _variable(header: str) -> str:
 
 def _outpost_tls(settings: Settings) -> list[str]:
     # nginx does not verify an https upstream unless told to; the tool never skips TLS checks.
-    ca = settings.authentik.ca_bundle or SYSTEM_CA_BUNDLE
+    # A path is quoted: whatever its characters, it stays one argument of one directive.
+    bundle = settings.authentik.ca_bundle
+    ca = nginx_string(str(bundle) if bundle else SYSTEM_CA_BUNDLE)
     return [
         "        proxy_ssl_server_name on;",
         "        proxy_ssl_verify on;",

@@ -59,7 +59,7 @@ def test_nginx_refuses_a_listen_value_that_would_inject_directives() -> None:
 def test_nginx_verifies_an_https_outpost() -> None:
     text = _nginx(outpost={"address": "https://auth.example.test:9443"})
     assert "proxy_ssl_verify on;" in text
-    assert "proxy_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;" in text
+    assert 'proxy_ssl_trusted_certificate "/etc/ssl/certs/ca-certificates.crt";' in text
     assert "proxy_ssl_verify" not in _nginx()
 
 
