@@ -2,20 +2,28 @@
 
 Every difference between releases that the tool must respect is a field of ``VersionProfile``;
 the planner and the applier consult the profile, never a version number. The facts come from
-recordings of real servers (2025.10.3 and 2026.2.2) and, for the releases in between and after,
-from the official ``authentik-client`` models of each release:
+recordings of real servers (2024.12.5, 2025.10.3, 2026.2.2 and a 2026.8.0-rc1 build of upstream
+after 2026.5.0) and, for the releases in between, from the official ``authentik-client`` models
+of each release:
 
 - up to 2025.10, ``meta_icon`` is read-only in the API (``set_icon_url`` sets it), slugs are at
-  most 50 characters and a group has one ``parent``;
+  most 50 characters, a group has one ``parent`` and ``page_size`` is honoured up to 1,000;
 - from 2025.12 on, ``meta_icon`` is written in the application body, ``set_icon_url`` is gone
-  (405), slugs are unlimited and a group has ``parents``; 2026.2.2 caps ``page_size`` at 100.
+  (405), slugs are unlimited, a group has ``parents``, and the page cap is an admin setting
+  (``/admin/settings/`` ``pagination_max_page_size``, 100 unless lowered);
+- from 2026.5 on, a blueprint is imported in one shot by ``/managed/blueprints/import/``
+  (``/flows/instances/import/`` answers 405) and applications may be hidden (``meta_hide``).
+
+2024.12.5 also accepts the slugs Authentik's OAuth2 URLs use (``authorize``, ``token``): the
+tool refuses them itself on every release (``reserved_slugs``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 from provision.errors import UnsupportedVersionError
 
@@ -25,6 +33,9 @@ Release = tuple[int, int, int]
 OLDEST_SUPPORTED: Release = (2024, 12, 0)
 RESERVED_SLUGS = frozenset({"authorize", "token", "device", "userinfo", "introspect", "revoke"})
 TRANSACTIONAL_APPLICATIONS = "/api/v3/core/transactional/applications/"
+FLOW_IMPORT = "/api/v3/flows/instances/import/"  # up to 2026.2
+BLUEPRINT_IMPORT = "/api/v3/managed/blueprints/import/"  # from 2026.5
+ADMIN_SETTINGS = "/api/v3/admin/settings/"
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,8 @@ class VersionProfile:
         slug_max_length: the server's slug limit (``None``: unlimited).
         required_provider_fields: fields a proxy provider must be created with.
         group_parent_field: where a group names its parent(s).
+        page_size_setting: the page cap is an admin setting; ``with_page_settings`` applies it.
+        blueprint_import: the endpoint that imports a blueprint file in one shot.
         newer_than_known: the server is newer than every profile; the newest one is used.
     """
 
@@ -55,6 +68,8 @@ class VersionProfile:
     )
     reserved_slugs: frozenset[str] = RESERVED_SLUGS
     group_parent_field: str = "parents"
+    page_size_setting: bool = False
+    blueprint_import: str = FLOW_IMPORT
     newer_than_known: bool = False
 
     @property
@@ -62,6 +77,15 @@ class VersionProfile:
         """Whether ``meta_icon`` is written with the application itself."""
         return self.icon_write == "meta_icon"
 
+
+PROFILE_2025_12 = VersionProfile(
+    version="2025.12.0",
+    name="2025.12",
+    page_size=100,  # the default cap (2026.2.2, 11 and 14); an admin may lower it
+    icon_write="meta_icon",
+    slug_max_length=None,
+    page_size_setting=True,
+)
 
 # Oldest first; each profile holds from its first release until the next profile's.
 PROFILES: tuple[tuple[Release, VersionProfile], ...] = (
@@ -78,16 +102,21 @@ PROFILES: tuple[tuple[Release, VersionProfile], ...] = (
     ),
     (
         (2025, 12, 0),
-        VersionProfile(
-            version="2025.12.0",
-            name="2025.12",
-            page_size=100,  # 2026.2.2 caps page_size at 100 (11); asking for more is ignored
-            icon_write="meta_icon",
-            slug_max_length=None,
+        PROFILE_2025_12,
+    ),
+    (
+        (2026, 5, 0),
+        replace(
+            PROFILE_2025_12,
+            version="2026.5.0",
+            name="2026.5",
+            blueprint_import=BLUEPRINT_IMPORT,  # the 2026.8.0-rc1 build, 08c and 14
         ),
     ),
 )
-NEWEST_KNOWN = "2026.2.2"  # the newest release recorded; anything newer gets a warning
+# The newest line recorded (a development build of the 2026.8 line): anything newer gets a
+# warning, a patch or build of this line does not.
+NEWEST_KNOWN = "2026.8.0-rc1"
 
 
 def parse_release(text: str) -> Release | None:
@@ -123,6 +152,19 @@ def profile_for(version: str) -> VersionProfile:
     newest = parse_release(NEWEST_KNOWN)
     newer = newest is not None and release[:2] > newest[:2]
     return replace(chosen, version=version.strip(), newer_than_known=newer)
+
+
+def with_page_settings(profile: VersionProfile, settings: Mapping[str, Any]) -> VersionProfile:
+    """``profile`` asking for the page size ``/admin/settings/`` caps lists at.
+
+    From 2025.12 an admin may lower ``pagination_max_page_size`` (recorded at 50 on 2026.2.2 and
+    the 2026.8 build: a request for 1,000 then gets 50 and ``next: 2``). An answer without a
+    usable cap leaves the profile's own.
+    """
+    cap = settings.get("pagination_max_page_size")
+    if not profile.page_size_setting or isinstance(cap, bool) or not isinstance(cap, int):
+        return profile
+    return replace(profile, page_size=cap) if cap >= 1 else profile
 
 
 def newest_profile() -> VersionProfile:
