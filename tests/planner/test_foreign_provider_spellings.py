@@ -14,9 +14,10 @@ import yaml
 
 from provision.cli import main
 from provision.errors import EX_DATAERR
-from provision.testing.fake_authentik import FakeAuthentik
+from provision.testing.fake_authentik import AUTHENTIK_VERSIONS, FakeAuthentik
 
 TOKEN = "spellings-token-3c9a1e"
+pytestmark = pytest.mark.parametrize("authentik_version", AUTHENTIK_VERSIONS, indirect=True)
 
 
 @pytest.fixture
