@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from provision.model import ActualState, Application, PolicyBinding, ProxyProvider
-from provision.names import ExternalHost
+from provision.model import FORWARD_DOMAIN, ActualState, Application, PolicyBinding, ProxyProvider
+from provision.names import ExternalHost, host_key
 
 
 @dataclass
@@ -13,7 +13,8 @@ class StateIndex:
     """The actual state by slug, pk, name and host; ``owner`` marks this tool's objects.
 
     Providers are found by host as the outpost finds them (``ExternalHost.key``: the canonical
-    host and port, whatever the scheme, case or IDNA spelling of their ``external_host``).
+    host and port, whatever the scheme, case or IDNA spelling of their ``external_host``), and
+    ``forward_domain`` providers by their cookie domain in the same canonical form.
     """
 
     actual: ActualState
@@ -24,6 +25,7 @@ class StateIndex:
     by_name: dict[str, ProxyProvider] = field(default_factory=dict)
     by_host: dict[str, list[ProxyProvider]] = field(default_factory=dict)  # by outpost key
     served_at: dict[int, ExternalHost] = field(default_factory=dict)  # provider pk -> parsed
+    by_cookie_domain: dict[str, list[ProxyProvider]] = field(default_factory=dict)  # domain mode
     bindings: dict[str, list[PolicyBinding]] = field(default_factory=dict)
     group_names: dict[str, str] = field(default_factory=dict)  # group pk -> name
 
@@ -35,6 +37,9 @@ class StateIndex:
             served_at = ExternalHost.parse(provider.external_host)
             self.served_at[provider.pk] = served_at
             self.by_host.setdefault(served_at.key, []).append(provider)
+            if provider.mode == FORWARD_DOMAIN:
+                domain = host_key(provider.cookie_domain.strip().removeprefix("."))
+                self.by_cookie_domain.setdefault(domain, []).append(provider)
         for app in self.actual.applications:
             if app.provider is not None:
                 self.app_by_provider.setdefault(app.provider, app)

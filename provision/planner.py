@@ -193,10 +193,19 @@ def _check_host_shared(
     or ``https://<HOST>`` (or the host in Unicode) serves the same requests as the declared
     ``https://<host>``, and may be the one the outpost picks.
     """
+    served = index.actual.outpost.providers
     for other in index.by_host.get(app.served_at.key, []):
-        if other.pk != own.pk and other.pk in index.actual.outpost.providers:
+        if other.pk != own.pk and other.pk in served:
             conflicts.append(
                 f"proxy provider {other.name!r} (pk {other.pk}) also serves {app.external_host}"
                 f" on the embedded outpost (its external host is {other.external_host!r});"
                 " remove it from the outpost or change its external host"
+            )
+    # Two forward_domain providers for one cookie domain tie on the outpost's suffix match.
+    for other in index.by_cookie_domain.get(app.cookie_domain, []) if app.is_domain else []:
+        if other.pk != own.pk and other.pk in served:
+            conflicts.append(
+                f"proxy provider {other.name!r} (pk {other.pk}) also serves the domain"
+                f" {app.cookie_domain} on the embedded outpost (its cookie domain is"
+                f" {other.cookie_domain!r}); remove it from the outpost or change its domain"
             )
