@@ -40,11 +40,13 @@ def check_reachable(url: str, live: Answer, ready: Answer | None) -> Check:
             EX_TEMPFAIL,
         )
     if live.status != 200:
+        # A 5xx is a server starting or a proxy in front of it: that heals. A redirect or a
+        # 4xx (a path under /api/v3, another service) does not: authentik.url is wrong.
         return fail(
             name,
             f"{live.url} answered HTTP {live.status}, not 200: is this Authentik?",
             "set authentik.url to the server's base URL, without /api/v3",
-            EX_TEMPFAIL,
+            EX_TEMPFAIL if live.status >= 500 else EX_CONFIG,
         )
     if ready is None or ready.status != 200:
         return warn(
@@ -65,7 +67,7 @@ def check_tls(url: str, ca_bundle: str | None, live: Answer) -> Check:
             f"the certificate of {parts.netloc} could not be verified",
             "set authentik.ca_bundle to the CA file of a private CA (verification is never"
             " skipped), or use http://127.0.0.1:9000 on the same machine",
-            EX_TEMPFAIL,
+            EX_CONFIG,
         )
     if parts.scheme == "https":
         against = f"authentik.ca_bundle {ca_bundle}" if ca_bundle else "the system CAs"

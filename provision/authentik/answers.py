@@ -7,7 +7,7 @@ Auth failures are 403 with three ``detail`` texts (transcript 06, 04d); field er
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import requests
 
@@ -36,13 +36,109 @@ AUTH_MESSAGES = {
 }
 
 
+class _NotJSON:
+    """The body of an answer that is not JSON (an empty body included)."""
+
+    def __repr__(self) -> str:
+        return "NOT_JSON"
+
+
+NOT_JSON: Final = _NotJSON()
+
+
 def json_body(response: requests.Response) -> Any:
+    """The decoded JSON body (``None`` for a JSON ``null``), or ``NOT_JSON``."""
     if "json" not in response.headers.get("Content-Type", ""):
-        return None
+        return NOT_JSON
     try:
         return response.json()
     except ValueError:
+        return NOT_JSON
+
+
+def an_object(body: Any, method: str, path: str, shape: Shape | None = None) -> JSONObject:
+    """``body`` if it is a JSON object, as every detail, create and update answers, with the
+    fields of ``shape`` when given."""
+    if not isinstance(body, dict):
+        raise MalformedAnswerError(
+            f"answer is {_kind(body)}, not an object", method=method, path=path
+        )
+    return body if shape is None else shaped(body, shape, method, path)
+
+
+def objects(body: Any, method: str, path: str) -> list[JSONObject]:
+    """``body`` if it is a JSON list of objects (the outpost's health)."""
+    if not isinstance(body, list):
+        raise MalformedAnswerError(f"answer is {_kind(body)}, not a list", method=method, path=path)
+    for index, item in enumerate(body):
+        if not isinstance(item, dict):
+            message = f"answer[{index}] is {_kind(item)}, not an object"
+            raise MalformedAnswerError(message, method=method, path=path)
+    return body
+
+
+# The fields read from objects that are not decoded into the model (``provision.model``
+# decodes providers, applications, bindings and outposts), with the JSON types they are read
+# as. A field whose types include None may be missing or null; the others must be there.
+Shape = dict[str, tuple[type, ...]]
+OPTIONAL_TEXT = (str, type(None))
+FLOW: Shape = {"slug": (str,), "designation": OPTIONAL_TEXT}
+APPLICATION: Shape = {"slug": (str,)}  # verify --access reads the list raw
+PROVIDER: Shape = {"pk": (int,)}  # what a create or update answers: the object written
+BINDING: Shape = {"pk": (str,)}
+GROUP: Shape = {"name": (str,), "parent": OPTIONAL_TEXT, "parents": (list, type(None))}
+USER: Shape = {
+    "pk": (int,),
+    "username": OPTIONAL_TEXT,
+    "groups": (list, type(None)),
+    "type": OPTIONAL_TEXT,
+}
+ME: Shape = {"user": (dict,)}
+VERSION: Shape = {"version_current": (str,)}
+CHECK_ACCESS: Shape = {"passing": (bool,)}
+TRANSACTION: Shape = {"applied": (bool,), "logs": (list, type(None))}
+# Read raw (not decoded) when the outpost is merged right before and after the PATCH.
+OUTPOST: Shape = {"providers": (list,), "config": (dict, type(None))}
+
+
+def shaped(item: JSONObject, shape: Shape, method: str, path: str) -> JSONObject:
+    """``item`` if each field of ``shape`` is there (unless optional) with a type it allows."""
+    for name, types in shape.items():
+        if name not in item and type(None) in types:
+            continue
+        if name not in item:
+            problem = f"lacks the field {name!r}"
+        elif type(item[name]) not in types:
+            problem = f"has {name!r} as {_kind(item[name])}"
+        else:
+            continue
+        raise MalformedAnswerError(f"an object {problem}", method=method, path=path)
+    return item
+
+
+def an_outpost(body: Any, method: str, path: str) -> JSONObject:
+    """An outpost as its detail and PATCH answer it: ``providers`` a list of provider pks."""
+    outpost = shaped(an_object(body, method, path), OUTPOST, method, path)
+    if not all(type(pk) is int for pk in outpost["providers"]):
+        raise MalformedAnswerError("providers is not a list of pks", method=method, path=path)
+    return outpost
+
+
+def not_applied(answer: JSONObject) -> list[str] | None:
+    """The log lines of a transaction Authentik answered 200 but did not apply, else None
+    (``answer`` has the ``TRANSACTION`` shape)."""
+    if answer["applied"] is True:
         return None
+    logs = answer.get("logs") or []
+    lines = [str(e.get("event", e)) if isinstance(e, dict) else str(e) for e in logs]
+    return lines or ["the transaction was not applied"]
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, in a few words (never the value: it may hold anything)."""
+    kinds = {type(None): "null", bool: "a boolean", int: "a number", float: "a number"}
+    kinds |= {str: "a string", list: "a list", dict: "an object"}
+    return kinds.get(type(value), type(value).__name__)
 
 
 def _detail(body: Any) -> str | None:
@@ -59,6 +155,8 @@ def error_for(method: str, path: str, response: requests.Response) -> AuthentikE
     if status in (401, 403):
         message = AUTH_MESSAGES.get(detail or "", f"access denied: {detail or 'no reason given'}")
         return AuthError(message, **where)
+    if status == 404 and body is NOT_JSON:
+        return WrongServerError(NO_SUCH_PATH, **where)  # the API's own 404s are JSON (06)
     if status == 404:
         return NotFound(f"not found: {detail}" if detail else NO_SUCH_PATH, **where)
     if status == 400:

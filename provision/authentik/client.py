@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import cast
+from typing import Any
 from urllib.parse import quote
 
 import requests
 from pydantic import SecretStr
 
+from provision.authentik import answers
 from provision.authentik.anonymous import Answer
 from provision.authentik.proxies import proxy_in_use
 from provision.authentik.retries import RetryPolicy
@@ -104,6 +105,26 @@ class AuthentikClient:
     def close(self) -> None:
         self._transport.close()
 
+    def _object(
+        self, method: str, path: str, shape: answers.Shape | None = None, **request: Any
+    ) -> JSONObject:
+        """An answer that must be a JSON object (a detail, create or update answer), with the
+        fields of ``shape`` when given."""
+        return answers.an_object(self._transport.call(method, path, **request), method, path, shape)
+
+    def _object_or_none(self, path: str, shape: answers.Shape | None = None) -> JSONObject | None:
+        """The object at ``path``, or ``None`` when Authentik answers that it has none."""
+        found = self._transport.call("GET", path, missing_ok=True)
+        return None if found is None else answers.an_object(found, "GET", path, shape)
+
+    def _listed(
+        self, path: str, shape: answers.Shape, params: Mapping[str, str] | None = None
+    ) -> list[JSONObject]:
+        """Every object of a list endpoint, each with the fields this tool reads."""
+        return [
+            answers.shaped(o, shape, "GET", path) for o in self._transport.list_all(path, params)
+        ]
+
     # -- server -------------------------------------------------------------------------------
 
     def health_live(self) -> bool:
@@ -119,7 +140,8 @@ class AuthentikClient:
         return self._transport.ask_anonymously(url, headers)
 
     def version(self) -> JSONObject:
-        return cast(JSONObject, self._transport.call("GET", f"{API}/admin/version/"))
+        path = f"{API}/admin/version/"
+        return self._object("GET", path, answers.VERSION)
 
     def version_profile(self) -> VersionProfile:
         """How this server behaves (DESIGN §8): ``/admin/version/`` is read once per client,
@@ -140,21 +162,22 @@ class AuthentikClient:
 
     def me(self) -> JSONObject:
         """The token's user, as ``{"user": {...}}``."""
-        return cast(JSONObject, self._transport.call("GET", f"{API}/core/users/me/"))
+        path = f"{API}/core/users/me/"
+        return self._object("GET", path, answers.ME)
 
     # -- flows and groups -----------------------------------------------------------------------
 
     def list_flows(self) -> list[JSONObject]:
-        return self._transport.list_all(f"{API}/flows/instances/")
+        return self._listed(f"{API}/flows/instances/", answers.FLOW)
 
     def get_flow(self, slug: str) -> JSONObject | None:
         """The flow with this slug, or ``None`` when Authentik has none."""
         path = _item(f"{API}/flows/instances/", slug)
-        return cast(JSONObject | None, self._transport.call("GET", path, missing_ok=True))
+        return self._object_or_none(path, answers.FLOW)
 
     def list_groups(self) -> list[JSONObject]:
         params = {"include_users": "false"}  # member lists can be huge and are not needed
-        return self._transport.list_all(f"{API}/core/groups/", params)
+        return self._listed(f"{API}/core/groups/", answers.GROUP, params)
 
     def list_users(
         self, group_pk: str | None = None, active: bool | None = True
@@ -165,7 +188,7 @@ class AuthentikClient:
             params["groups_by_pk"] = group_pk
         if active is not None:
             params["is_active"] = "true" if active else "false"
-        return self._transport.list_all(USERS, params)
+        return self._listed(USERS, answers.USER, params)
 
     # -- proxy providers ------------------------------------------------------------------------
 
@@ -180,13 +203,13 @@ class AuthentikClient:
             found = self._transport.list_all(PROXY_PROVIDERS, {"name__iexact": name})
             return next((p for p in found if p.get("name") == name), None)
 
-        return cast(JSONObject, self._transport.create(PROXY_PROVIDERS, body, existing))
+        answer = self._transport.create(PROXY_PROVIDERS, body, existing)
+        return answers.an_object(answer, "POST", PROXY_PROVIDERS, answers.PROVIDER)
 
     def update_proxy_provider(self, pk: int, body: JSONObject) -> JSONObject:
         """PATCH a provider. The body must carry ``mode``: without it Authentik validates the
         provider as ``proxy`` mode and rejects it (transcript 03d)."""
-        path = _item(PROXY_PROVIDERS, pk)
-        return cast(JSONObject, self._transport.call("PATCH", path, json=body))
+        return self._object("PATCH", _item(PROXY_PROVIDERS, pk), answers.PROVIDER, json=body)
 
     def delete_proxy_provider(self, pk: int) -> None:
         self._transport.call("DELETE", _item(PROXY_PROVIDERS, pk))
@@ -196,20 +219,19 @@ class AuthentikClient:
     def list_applications(self) -> list[JSONObject]:
         """Every application. Without ``superuser_full_list`` Authentik answers from a
         per-user cache filtered by policy (transcript 04c)."""
-        return self._transport.list_all(APPLICATIONS, {"superuser_full_list": "true"})
+        return self._listed(APPLICATIONS, answers.APPLICATION, {"superuser_full_list": "true"})
 
     def get_application(self, slug: str) -> JSONObject | None:
-        path = _item(APPLICATIONS, slug)
-        return cast(JSONObject | None, self._transport.call("GET", path, missing_ok=True))
+        return self._object_or_none(_item(APPLICATIONS, slug))
 
     def create_application(self, body: JSONObject) -> JSONObject:
         slug = body["slug"]
         existing: Callable[[], JSONObject | None] = lambda: self.get_application(slug)  # noqa: E731
-        return cast(JSONObject, self._transport.create(APPLICATIONS, body, existing))
+        answer = self._transport.create(APPLICATIONS, body, existing)
+        return answers.an_object(answer, "POST", APPLICATIONS, answers.APPLICATION)
 
     def update_application(self, slug: str, body: JSONObject) -> JSONObject:
-        path = _item(APPLICATIONS, slug)
-        return cast(JSONObject, self._transport.call("PATCH", path, json=body))
+        return self._object("PATCH", _item(APPLICATIONS, slug), answers.APPLICATION, json=body)
 
     def create_application_with_provider(
         self,
@@ -230,24 +252,14 @@ class AuthentikClient:
             "provider": provider,
             "policy_bindings": bindings,
         }
-        answer = cast(
-            JSONObject,
-            self._transport.create(
-                TRANSACTIONAL_APPLICATIONS,
-                body,
-                lambda: self.get_application(slug),
-                method="PUT",
-            ),
+        created = self._transport.create(
+            TRANSACTIONAL_APPLICATIONS, body, lambda: self.get_application(slug), method="PUT"
         )
-        if "applied" in answer and answer.get("applied") is not True:
-            logs = answer.get("logs") or []
-            lines = [str(e.get("event", e)) if isinstance(e, dict) else str(e) for e in logs]
-            raise APIRejected(
-                {"applied": lines or ["the transaction was not applied"]},
-                method="PUT",
-                path=TRANSACTIONAL_APPLICATIONS,
-                status=200,
-            )
+        answer = answers.an_object(created, "PUT", TRANSACTIONAL_APPLICATIONS, answers.TRANSACTION)
+        refused = answers.not_applied(answer)
+        if refused is not None:
+            path = TRANSACTIONAL_APPLICATIONS
+            raise APIRejected({"applied": refused}, method="PUT", path=path, status=200)
         return answer
 
     def set_application_icon_url(self, slug: str, url: str) -> None:
@@ -263,7 +275,7 @@ class AuthentikClient:
     def check_access(self, slug: str, user_pk: int) -> JSONObject:
         """The policy engine's verdict on one user: ``{"passing": bool, ...}`` (read-only)."""
         path = f"{_item(APPLICATIONS, slug)}check_access/"
-        return cast(JSONObject, self._transport.call("GET", path, params={"for_user": user_pk}))
+        return self._object("GET", path, answers.CHECK_ACCESS, params={"for_user": user_pk})
 
     # -- policy bindings ------------------------------------------------------------------------
 
@@ -288,7 +300,8 @@ class AuthentikClient:
             )
             return next(same, None)
 
-        return cast(JSONObject, self._transport.create(POLICY_BINDINGS, body, existing))
+        answer = self._transport.create(POLICY_BINDINGS, body, existing)
+        return answers.an_object(answer, "POST", POLICY_BINDINGS, answers.BINDING)
 
     def delete_policy_binding(self, pk: str) -> None:
         self._transport.call("DELETE", _item(POLICY_BINDINGS, pk))
@@ -305,7 +318,8 @@ class AuthentikClient:
         return next((o for o in found if o.get("managed") == managed), None)
 
     def get_outpost(self, pk: str) -> JSONObject:
-        return cast(JSONObject, self._transport.call("GET", _item(OUTPOSTS, pk)))
+        path = _item(OUTPOSTS, pk)
+        return answers.an_outpost(self._transport.call("GET", path), "GET", path)
 
     def set_outpost_providers(self, pk: str, providers: list[int]) -> JSONObject:
         """Replace the outpost's provider list (Authentik's PATCH replaces, never merges)."""
@@ -314,9 +328,10 @@ class AuthentikClient:
     def update_outpost(self, pk: str, body: JSONObject) -> JSONObject:
         """PATCH the outpost. ``providers`` and ``config`` are each replaced whole (05b, 11):
         send the merged list and the merged config."""
-        return cast(JSONObject, self._transport.call("PATCH", _item(OUTPOSTS, pk), json=body))
+        path = _item(OUTPOSTS, pk)
+        return answers.an_outpost(self._transport.call("PATCH", path, json=body), "PATCH", path)
 
     def outpost_health(self, pk: str) -> list[JSONObject]:
         """The outpost's connected instances (empty when none is connected)."""
         path = f"{_item(OUTPOSTS, pk)}health/"
-        return cast(list[JSONObject], self._transport.call("GET", path))
+        return answers.objects(self._transport.call("GET", path), "GET", path)

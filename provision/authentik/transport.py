@@ -20,7 +20,7 @@ from pydantic import SecretStr
 
 from provision import __version__
 from provision.authentik.anonymous import Answer, answer_from, no_answer
-from provision.authentik.answers import error_for, json_body
+from provision.authentik.answers import NOT_JSON, error_for, json_body
 from provision.authentik.paging import read_all_pages
 from provision.authentik.proxies import proxies_for
 from provision.authentik.retries import (
@@ -31,7 +31,12 @@ from provision.authentik.retries import (
     stop_after,
     wait_before,
 )
-from provision.errors import AuthentikError, TransientAPIError, WrongServerError
+from provision.errors import (
+    AuthentikError,
+    MalformedAnswerError,
+    TransientAPIError,
+    WrongServerError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -188,11 +193,13 @@ class Transport:
             return None
         if not 200 <= status < 300:
             raise error_for(method, path, response)
-        if status == 204 or not response.content:
+        if status == 204:
             return None
         body = json_body(response)
-        if body is None:
+        if body is NOT_JSON:  # an empty body too: Authentik's 2xx carry JSON, but for 204
             raise WrongServerError(NOT_THE_API, method=method, path=path)
+        if body is None:  # so that None means "no content" or "not found" to every caller
+            raise MalformedAnswerError("answer is null", method=method, path=path)
         return body
 
     def call(

@@ -11,7 +11,7 @@ import requests
 
 from provision import __version__
 from provision.authentik import AuthentikClient
-from provision.errors import AuthError, NotFound
+from provision.errors import AuthError, NotFound, WrongServerError
 from provision.testing.fake_authentik import FakeAuthentik
 
 MakeClient = Callable[..., AuthentikClient]
@@ -75,9 +75,9 @@ def test_wrong_base_url_is_not_mistaken_for_a_missing_object(
 ) -> None:
     # The HTML 404 page means "wrong URL", unlike Authentik's JSON 404 for a missing object.
     misplaced = make_client(url=f"{fake.url}/authentik")
-    with pytest.raises(NotFound, match="wrong URL or path") as caught:
+    with pytest.raises(WrongServerError, match="wrong URL or path") as caught:
         misplaced.get_flow("default-provider-invalidation-flow")
-    assert caught.value.exit_code == 65
+    assert caught.value.exit_code == 78  # authentik.url is wrong, as the README says
 
 
 def test_groups_listed_without_members(client: AuthentikClient, fake: FakeAuthentik) -> None:

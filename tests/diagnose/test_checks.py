@@ -40,7 +40,7 @@ APP = DesiredApp(
             "ok",
             "2025.10.3 is available",
         ),
-        ({"version_current": "2026.8.1"}, "warn", "newer than the newest release"),
+        ({"version_current": "2027.2.0"}, "warn", "newer than the newest release"),
         ({"version_current": "2024.10.0"}, "FAIL", "older than 2024.12"),
         ({"version_current": "nightly"}, "FAIL", "not a release number"),
     ],
@@ -71,7 +71,7 @@ def test_tls_failure_is_a_fail_naming_ca_bundle() -> None:
     check = check_tls("https://auth.example.com", None, answer)
     assert check.status == "FAIL"
     assert "ca_bundle" in check.fix
-    assert check.exit_code == 75
+    assert check.exit_code == 78  # as sync: authentik.url or ca_bundle is wrong
 
 
 def test_tls_names_the_ca_bundle_used() -> None:
@@ -86,6 +86,16 @@ def test_reachable_but_not_ready_is_a_warning() -> None:
     assert check_reachable(url, Answer(url, 200), Answer(url, 200)).status == "ok"
     refused = check_reachable(url, Answer(url, None, failure="connection_refused"), None)
     assert (refused.status, refused.exit_code) == ("FAIL", 75)
+
+
+@pytest.mark.parametrize(
+    ("status", "code"), [(404, 78), (302, 78), (401, 78), (502, 75), (503, 75)]
+)
+def test_a_wrong_health_answer_is_78_unless_it_can_heal(status: int, code: int) -> None:
+    url = "http://127.0.0.1:9000/api/v3"  # a base URL with /api/v3: its health path is a 404
+    check = check_reachable(url, Answer(url + "/-/health/live/", status), None)
+    assert (check.status, check.exit_code) == ("FAIL", code)
+    assert "without /api/v3" in check.fix
 
 
 def test_token_of_a_plain_user_is_a_warning() -> None:
