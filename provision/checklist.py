@@ -65,16 +65,24 @@ def doctor_exit_code(checks: Sequence[Check]) -> int:
     return next((code for code in EXIT_PRIORITY if code in codes), max(codes))
 
 
+def doctor_json(checks: Sequence[Check]) -> dict[str, Any]:
+    """The checklist, the count per status and the exit code, as JSON shows them."""
+    return {
+        "checks": [c.as_json() for c in checks],
+        "summary": _counts(checks),
+        "exit_code": doctor_exit_code(checks),
+    }
+
+
+def _counts(checks: Sequence[Check]) -> dict[CheckStatus, int]:
+    return {status: sum(c.status == status for c in checks) for status in CheckStatus}
+
+
 def doctor_report(checks: Sequence[Check], output: Output = Output.TEXT) -> str:
     """The checklist as lines and a summary, or as JSON (``output="json"``)."""
-    counts = {status: sum(c.status == status for c in checks) for status in CheckStatus}
     if output == Output.JSON:
-        document = {
-            "checks": [c.as_json() for c in checks],
-            "summary": counts,
-            "exit_code": doctor_exit_code(checks),
-        }
-        return json.dumps(document, indent=2, sort_keys=True)
+        return json.dumps(doctor_json(checks), indent=2, sort_keys=True)
+    counts = _counts(checks)
     lines = [_line(c) for c in checks]
     n = {status.name: count for status, count in counts.items()}
     facts = f" {n['INFO']} info," if n["INFO"] else ""

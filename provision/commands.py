@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from collections.abc import Mapping
@@ -18,7 +17,7 @@ from provision.options import (
     ValidateOptions,
     VerifyOptions,
 )
-from provision.output import out
+from provision.output import Document, out, reported
 
 if TYPE_CHECKING:
     from provision.authentik import AuthentikClient
@@ -44,31 +43,34 @@ def make_plan(options: PlanOptions | SyncOptions, config: Config, client: Authen
     return plan(config.desired, actual, prune=options.prune, adopt=options.adopt)
 
 
-def _show_plan(
-    output: Output,
-    config: Config,
-    plan: Plan,
-    extra: Mapping[str, Any] | None = None,
-) -> None:
+def _show_plan(output: Output, config: Config, plan: Plan, document: Document) -> None:
+    """The plan: printed as text, or put in the run's JSON ``document``."""
     from provision.report import plan_json, plan_text
 
     apps = config.desired.targets
     if output == Output.JSON:
-        document = {"plan": plan_json(plan, apps), **(extra or {})}
-        out(json.dumps(document, indent=2, sort_keys=True))
+        document["plan"] = plan_json(plan, apps)
     else:
         out(plan_text(plan, apps, colour=sys.stdout.isatty()))
 
 
 def plan(options: PlanOptions, environ: Mapping[str, str]) -> int:
+    return reported(options.output, lambda document: _plan(options, environ, document))
+
+
+def _plan(options: PlanOptions, environ: Mapping[str, str], document: Document) -> int:
     config = load(options.config, environ)
     client = connect(config, load_secrets(config, environ))
     result = make_plan(options, config, client)
-    _show_plan(options.output, config, result)
+    _show_plan(options.output, config, result, document)
     return EX_CHANGES if options.detailed_exitcode and not result.empty else 0
 
 
 def sync(options: SyncOptions, environ: Mapping[str, str]) -> int:
+    return reported(options.output, lambda document: _sync(options, environ, document))
+
+
+def _sync(options: SyncOptions, environ: Mapping[str, str], document: Document) -> int:
     from provision.apply import ApplyResult
     from provision.lock import lock_path, run_lock
     from provision.readiness import wait_until_ready
@@ -81,28 +83,26 @@ def sync(options: SyncOptions, environ: Mapping[str, str]) -> int:
         wait_until_ready(client, wait, config)
     with run_lock(lock_path(environ)):
         result_plan = make_plan(options, config, client)
-        if options.output == Output.TEXT:
-            _show_plan(
-                options.output, config, result_plan
-            )  # shown before any refusal, so it can be reviewed
+        # Shown before any refusal, so it can be reviewed (in JSON: even when refused).
+        _show_plan(options.output, config, result_plan, document)
         result_plan.raise_if_unsafe(force=options.force)
         result = ApplyResult()
         if not result_plan.empty:
-            result = _apply(options.output, result_plan, client, config)
+            result = _apply(options.output, result_plan, client, config, document)
     if options.output == Output.TEXT and not result_plan.empty:
         out(applied_text(result.applied, result.outpost_providers))
+    document["applied"] = [change_json(c) for c in result.applied]
+    if result.outpost_providers:
+        document["outpost_providers"] = result.outpost_providers
     applied_plan = result_plan if result.applied else None
     code, verified = _verify_after_sync(options, config, client, applied_plan)
-    if options.output == Output.JSON:
-        extra: dict[str, Any] = {"applied": [change_json(c) for c in result.applied]}
-        if result.outpost_providers:
-            extra["outpost_providers"] = result.outpost_providers
-        extra.update(verified)
-        _show_plan(options.output, config, result_plan, extra)
+    document.update(verified)
     return code
 
 
-def _apply(output: Output, result_plan: Plan, client: AuthentikClient, config: Config) -> Any:
+def _apply(
+    output: Output, result_plan: Plan, client: AuthentikClient, config: Config, document: Document
+) -> Any:
     """Apply, stopping cleanly on SIGTERM (systemd's stop) or SIGINT: no write is started
     after the signal, and what was applied is reported either way."""
     import signal
@@ -129,18 +129,18 @@ def _apply(output: Output, result_plan: Plan, client: AuthentikClient, config: C
             stop_code=lambda: EX_TERMINATED if signal.SIGTERM in received else EX_INTERRUPTED,
         )
     except ApplyFailedError as failed:
-        _report_failure(output, config, result_plan, failed)
+        _report_failure(output, failed, document)
         raise
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
-def _report_failure(output: Output, config: Config, result_plan: Plan, failed: Any) -> None:
+def _report_failure(output: Output, failed: Any, document: Document) -> None:
     """What landed before a failure: on stdout with the plan (the errors go to stderr)."""
     if output == Output.JSON:
         errors = [str(e) for e in failed.errors] or ["stopped by a signal"]
-        _show_plan(output, config, result_plan, {"applied": failed.applied, "errors": errors})
+        document.update({"applied": failed.applied, "errors": errors})
         return
     lines = [f"Applied {len(failed.applied)} of {failed.planned} before the error:"]
     lines += [f"  {line}" for line in failed.applied] or ["  (nothing)"]
@@ -230,14 +230,21 @@ def render(options: RenderOptions, environ: Mapping[str, str]) -> int:
 def doctor(options: DoctorOptions, environ: Mapping[str, str]) -> int:
     from provision.doctor import run_doctor
 
-    return run_doctor(options.config, environ, output=options.output)
+    def run(document: Document) -> int:
+        return run_doctor(options.config, environ, options.output, document)
+
+    return reported(options.output, run)
 
 
 def verify(options: VerifyOptions, environ: Mapping[str, str]) -> int:
     """Each host's login redirect must name its provider: the token reads the providers (and,
     with ``--access``, asks check_access); the outpost and the proxy are asked anonymously."""
+    return reported(options.output, lambda document: _verify(options, environ, document))
+
+
+def _verify(options: VerifyOptions, environ: Mapping[str, str], document: Document) -> int:
     from provision.declared_providers import read_declared_providers
-    from provision.verify import verify_exit_code, verify_hosts, verify_report
+    from provision.verify import verify_exit_code, verify_hosts, verify_json, verify_report
 
     config = load(options.config, environ)
     access = None
@@ -248,5 +255,8 @@ def verify(options: VerifyOptions, environ: Mapping[str, str]) -> int:
 
             access = check_apps_access(client, config.desired.targets)
     results = verify_hosts(config, providers, through=options.through)
-    out(verify_report(results, output=options.output, access=access))
+    if options.output == Output.JSON:
+        document.update(verify_json(results, access))
+    else:
+        out(verify_report(results, output=options.output, access=access))
     return verify_exit_code(results, access or ())

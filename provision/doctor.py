@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from provision.asking import ping_outpost
 from provision.checklist import (
     Check,
     doctor_exit_code,
+    doctor_json,
     doctor_report,
     fail,
     info,
@@ -74,15 +75,19 @@ _OUTPOST_DETAILS = ("outpost authentik_host", "outpost health")
 
 
 def run_doctor(
-    config_path: str | None, environ: Mapping[str, str], *, output: Output = Output.TEXT
+    config_path: str | None, environ: Mapping[str, str], output: Output, document: dict[str, Any]
 ) -> int:
-    """Run every check, print the checklist (``output``: text or json), return the exit code.
+    """Run every check and return the exit code; the checklist is printed as text, or put in
+    ``document`` (``output`` json) for the caller to print once (``provision.output``).
 
     ``config_path`` is ``--config`` (None: found as every command finds it); ``environ`` is
     the environment config and secrets are read from.
     """
     checks = diagnose(config_path, environ)
-    out(doctor_report(checks, output))
+    if output == Output.JSON:
+        document.update(doctor_json(checks))
+    else:
+        out(doctor_report(checks, output))
     return doctor_exit_code(checks)
 
 

@@ -223,6 +223,22 @@ def verify_exit_code(results: Sequence[HostResult], access: Sequence[AppAccess] 
     return 0
 
 
+def verify_json(
+    results: Sequence[HostResult], access: Sequence[AppAccess] | None = None
+) -> dict[str, Any]:
+    """The hosts, how many are protected, the access findings (``--access``), the exit code."""
+    protected = sum(r.ok for r in results)
+    document: dict[str, Any] = {
+        "hosts": [r.as_json() for r in results],
+        "protected": protected,
+        "failed": len(results) - protected,
+        "exit_code": verify_exit_code(results, access or ()),
+    }
+    if access is not None:
+        document["access"] = [a.as_json() for a in access]
+    return document
+
+
 def verify_report(
     results: Sequence[HostResult],
     output: Output = Output.TEXT,
@@ -230,17 +246,9 @@ def verify_report(
 ) -> str:
     """One line per host and a summary, then the access findings (``--access``), or the same
     as JSON (``output="json"``)."""
-    protected = sum(r.ok for r in results)
     if output == Output.JSON:
-        document: dict[str, Any] = {
-            "hosts": [r.as_json() for r in results],
-            "protected": protected,
-            "failed": len(results) - protected,
-            "exit_code": verify_exit_code(results, access or ()),
-        }
-        if access is not None:
-            document["access"] = [a.as_json() for a in access]
-        return json.dumps(document, indent=2, sort_keys=True)
+        return json.dumps(verify_json(results, access), indent=2, sort_keys=True)
+    protected = sum(r.ok for r in results)
     lines = [_line(r) for r in results]
     lines.append(_summary(len(results), protected))
     if access is not None:
