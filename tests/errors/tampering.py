@@ -1,0 +1,108 @@
+"""A loopback reverse proxy in front of the fake Authentik that swaps chosen answers.
+
+Every request is passed to the fake (so writes land), then the answer of a request that a rule
+names is replaced by the rule's: a broken or hostile server on any endpoint, in any command.
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+# (status, content type, body) as the client receives it.
+Answer = tuple[int, str, bytes]
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
+
+
+@dataclass
+class Swap:
+    """Replace the answers to ``method`` on paths matching ``path`` with ``answer``."""
+
+    method: str
+    path: str
+    answer: Answer
+    used: int = 0
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.method in ("*", method) and re.search(self.path, path) is not None
+
+
+@dataclass
+class Tampering:
+    url: str
+    swaps: list[Swap] = field(default_factory=list)
+
+    @property
+    def swapped(self) -> int:
+        """How many answers were replaced so far."""
+        return sum(swap.used for swap in self.swaps)
+
+
+@contextmanager
+def tampering(upstream: str, *swaps: Swap) -> Iterator[Tampering]:
+    """Serve on 127.0.0.1 in front of ``upstream``; yields the proxy's URL and its swaps."""
+    target = urlsplit(upstream)
+    state = Tampering("", list(swaps))
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _relay(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+            connection = http.client.HTTPConnection(target.hostname or "", target.port, timeout=30)
+            connection.request(self.command, self.path, body, headers)
+            upstream_answer = connection.getresponse()
+            answer = (
+                upstream_answer.status,
+                upstream_answer.getheader("Content-Type") or "",
+                upstream_answer.read(),
+            )
+            extra = [(k, v) for k, v in upstream_answer.getheaders() if _kept(k)]
+            connection.close()
+            path = urlsplit(self.path).path
+            swap = next((s for s in state.swaps if s.matches(self.command, path)), None)
+            if swap is not None:
+                swap.used += 1
+                answer, extra = swap.answer, []
+            self._answer(answer, extra)
+
+        def _answer(self, answer: Answer, extra: list[tuple[str, str]]) -> None:
+            status, content_type, payload = answer
+            self.send_response(status)
+            if content_type:
+                self.send_header("Content-Type", content_type)
+            for name, value in extra:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _relay
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _kept(name: str) -> bool:
+    lowered = name.lower()
+    return lowered not in HOP_BY_HOP and lowered not in ("content-type", "date", "server")
