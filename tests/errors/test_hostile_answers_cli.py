@@ -51,12 +51,15 @@ ENDPOINTS = {
     "transaction": ("PUT", r"/transactional/applications/$"),
     "outpost PATCH": ("PATCH", r"/outposts/instances/[^/]+/$"),
     "application PATCH": ("PATCH", r"/core/applications/[^/]+/$"),
+    "provider PATCH": ("PATCH", r"/providers/proxy/\d+/$"),
     "binding POST": ("POST", r"/policies/bindings/$"),
+    "DELETE": ("DELETE", r"/api/v3/"),
 }
 COMMANDS = {
     "plan": ["plan"],
     "sync": ["sync"],
     "sync --wait": ["sync", "--wait", "5"],
+    "sync --prune": ["sync", "--prune"],
     "doctor": ["doctor"],
     "verify --access": ["verify", "--access"],
 }
@@ -64,20 +67,29 @@ READS = {
     "plan": ["version", "flows", "groups", "providers", "applications", "bindings", "outposts"],
     "sync": ["outpost", "transaction", "outpost PATCH"],
     "sync --wait": ["flow"],
+    # On a synced set-up whose config changed: a description, a skip regex, a group to bind,
+    # an app no longer declared.
+    "sync --prune": ["application PATCH", "provider PATCH", "binding POST", "DELETE"],
     "doctor": ["me", "version", "flows", "outposts", "outpost health", "providers"],
     "verify --access": ["providers", "groups", "users", "applications", "bindings", "check_access"],
 }
-# Writes on a synced set-up whose config changed: a description, and a group to bind.
-CHANGED = {"application PATCH", "binding POST"}
-READS["sync"] += sorted(CHANGED)
+# The transport tells JSON from the rest once for every endpoint, so each endpoint gets an
+# empty body and the wrong shapes its readers must refuse; each command also gets every body
+# on its first endpoint.
+EVERY_ENDPOINT = ("empty", "null", "object")
+NOT_READ = {"DELETE": tuple(NOT_JSON)}  # a DELETE's answer is never read: only not JSON counts
 VALID = {("outpost health", "list")}  # no instance connected: an empty list is an answer
-CASES = [
-    (command, endpoint, body)
-    for command, endpoints in READS.items()
-    for endpoint in endpoints
-    for body in [*NOT_JSON, *WRONG_SHAPE]
-    if (endpoint, body) not in VALID
-]
+CASES = sorted(
+    {
+        (command, endpoint, body)
+        for command, endpoints in READS.items()
+        for index, endpoint in enumerate(endpoints)
+        for body in NOT_READ.get(
+            endpoint, (*NOT_JSON, *WRONG_SHAPE) if index == 0 else EVERY_ENDPOINT
+        )
+        if (endpoint, body) not in VALID
+    }
+)
 
 
 @dataclass
@@ -97,13 +109,16 @@ def fake() -> Iterator[FakeAuthentik]:
 
 
 def _config(path: Path, url: str, outpost: str, *, changed: bool = False) -> Path:
-    groups = ["media", "staff"] if changed else ["media"]
-    app = {"host": "a.example.com", "groups": groups, "description": "new" if changed else ""}
+    apps: list[dict[str, Any]] = [{"host": "a.example.com", "groups": ["media"]}]
+    if changed:
+        apps[0] |= {"groups": ["media", "staff"], "description": "new", "skip_path_regex": "^/x/"}
+    else:
+        apps.append({"host": "b.example.com", "groups": ["media"]})
     data = {
         "authentik": {"url": url, "timeout": 2, "retries": 1},
         "secrets": {"sops_file": None},
         "outpost": {"address": outpost},
-        "apps": [app],
+        "apps": apps,
     }
     path.write_text(yaml.safe_dump(data))
     return path
@@ -152,11 +167,32 @@ def test_no_answer_ends_in_a_traceback(
 ) -> None:
     answer: Answer = NOT_JSON.get(body) or WRONG_SHAPE[body]
     swap = Swap(*ENDPOINTS[endpoint], answer)
-    run = _hostile_run(fake, tmp_path, capsys, command, swap, changed=endpoint in CHANGED)
+    run = _hostile_run(fake, tmp_path, capsys, command, swap, changed=command == "sync --prune")
     assert run.swapped >= 1, "the command never asked this endpoint"
     assert "Traceback" not in run.err and "internal error" not in run.err, run.err
     assert run.code == (78 if body in NOT_JSON else 65), run.err + run.out
     assert TOKEN not in run.out + run.err
+
+
+@pytest.mark.parametrize("body", sorted(NOT_JSON))
+def test_set_icon_url_of_releases_before_2025_12_answering_not_json_is_78(
+    body: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The only endpoint one release uses and not the other; its answer is not read.
+    config = tmp_path / "provision.yaml"
+    with (
+        FakeAuthentik(token=TOKEN, authentik_version="2025.10.3") as fake,
+        tampering(fake.url, Swap("POST", r"/set_icon_url/$", NOT_JSON[body])) as proxy,
+    ):
+        fake.add_user("alice", ["media"])
+        _config(config, proxy.url, fake.url)
+        data = yaml.safe_load(config.read_text())
+        data["apps"][0]["icon"] = "https://icons.example.com/a.png"
+        config.write_text(yaml.safe_dump(data))
+        code, out, err = _run(capsys, tmp_path, config, ["sync"])
+    assert proxy.swapped >= 1
+    assert code == 78, out + err
+    assert "Traceback" not in err
 
 
 @pytest.mark.parametrize("command", ["plan", "sync", "doctor"])
