@@ -32,10 +32,7 @@ from provision.testing.fake_authentik import FakeAuthentik
 from tests.support.browser import CookieJar
 
 RECORDINGS = Path(__file__).resolve().parents[1] / "data" / "authentik"
-# 2024.12.5's login is not replayed yet: its server answers carry no Content-Language, the
-# last executor answer sets two cookies (three later) and the denied page two; the fake's
-# login answers as 2025.10.3 does there.
-RELEASES = ("2025.10.3", "2026.2.2", "2026.8.0-rc1")
+RELEASES = ("2024.12.5", "2025.10.3", "2026.2.2", "2026.8.0-rc1")
 TOKEN = "login-replay-token"
 PASSWORD = "rec13-Password-1"
 STATE = "made-up-state"
@@ -258,7 +255,12 @@ def test_the_recorded_logins_replay_exchange_for_exchange(authentik_version: str
             replayed += 1
         # Steps 4 and 5 run the whole flow (2025.10.3 through /flows/-/default/authentication/),
         # 6 and 7 authorize at once.
-        assert replayed == {"2025.10.3": 20, "2026.2.2": 18, "2026.8.0-rc1": 18}[authentik_version]
+        assert (
+            replayed
+            == {"2024.12.5": 20, "2025.10.3": 20, "2026.2.2": 18, "2026.8.0-rc1": 18}[
+                authentik_version
+            ]
+        )
 
 
 @pytest.mark.parametrize("authentik_version", RELEASES, indirect=True)

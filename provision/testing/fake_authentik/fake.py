@@ -20,7 +20,7 @@ from typing import Any
 from . import api, login, outpost, versions
 from .faults import Fault, Faults
 from .outpost_view import OutpostView
-from .pages import proxy_error_body
+from .pages import proxy_error_body, unlocalized
 from .recording import DROPPED, RecordedRequest, RequestLog, redacted_headers
 from .routing import ApiResponse, Incoming
 from .server import HOST, HTML, TEXT, Server, recorded_body
@@ -251,10 +251,17 @@ class FakeAuthentik:
 
     def _respond_safely(self, incoming: Incoming) -> ApiResponse | None:
         try:
-            return self._respond(incoming)
+            return self._localized(self._respond(incoming))
         except Exception:  # a bug in the fake: answer like Django does, keep the traceback
             LOGGER.exception("fake Authentik failed on %s %s", incoming.method, incoming.path)
             return ApiResponse(500, "<h1>Server Error (500)</h1>", {"content-type": HTML})
+
+    def _localized(self, answer: ApiResponse | None) -> ApiResponse | None:
+        """Without ``Content-Language`` (nor ``Accept-Language`` in ``Vary``) where the release
+        does not negotiate the language."""
+        if answer is None or self.version.content_language:
+            return answer
+        return ApiResponse(answer.status, answer.body, unlocalized(answer.headers))
 
     def _typed(self, answer: ApiResponse) -> ApiResponse:
         """JSON answers carry the ``Content-Type`` this release sends."""

@@ -162,7 +162,7 @@ def _identification(run: Run, errors: Record | None = None) -> ApiResponse:
             body["application_pre_launch"] = launch
     body |= {"flow_designation": "authentication", "captcha_stage": None}
     body |= {"primary_action": "Log in", "sources": [], "show_source_labels": False}
-    body["enable_remember_me"] = False
+    body |= {"enable_remember_me": False} if run.store.version.login.remember_me else {}
     body |= {"passkey_challenge": None} if extras else {}
     return run.answer(200, body)
 
@@ -223,4 +223,6 @@ def _log_in(run: Run) -> ApiResponse:
     csrf = browser_sessions.lasting_cookie(
         browser_sessions.CSRF_COOKIE, browser_sessions.CSRF_MAX_AGE
     )
+    if not run.store.version.login.device_cookie:
+        return run.done(extra=(csrf,))
     return run.done(extra=(device, csrf))

@@ -111,7 +111,7 @@ def authorize(store: Store, query: Mapping[str, str], headers: Mapping[str, str]
         return _to_login(store, query, key)
     application = store.application_of(provider["pk"])
     if application is None or not user_may_open(store, application, user["pk"]):
-        return _denied(store, user)
+        return _denied(store, user, key)
     code = uuid.uuid4().hex
     store.authorization_codes[code] = {
         "user": user["pk"],
@@ -138,12 +138,14 @@ def _to_login(store: Store, query: Mapping[str, str], key: str) -> ApiResponse:
     return ApiResponse(302, None, page_headers(HTML, location=location, cookies=[cookie]))
 
 
-def _denied(store: Store, user: Record) -> ApiResponse:
+def _denied(store: Store, user: Record, key: str) -> ApiResponse:
     page = login_pages.permission_denied(store.version, user["username"])
     cookies = []
     if store.version.login.denied_sets_csrf:
         cookie = browser_sessions.CSRF_COOKIE
         cookies.append(browser_sessions.lasting_cookie(cookie, browser_sessions.CSRF_MAX_AGE))
+    if store.version.login.denied_sets_session:
+        cookies.append(browser_sessions.session_cookie(key))
     vary = browser_sessions.VARY_AFTER_LOGIN if cookies else browser_sessions.VARY
     return ApiResponse(200, page, page_headers(HTML, cookies=cookies, vary=vary))
 

@@ -13,6 +13,20 @@ from .store import Record
 from .versions import AuthentikVersion
 
 _TITLE = "<title>\nauthentik\n</title>"
+_LOADED = 'window.addEventListener("DOMContentLoaded", function () {\n        \n    });'
+# Django's message of the login that just happened, shown by 2024.12.5's "Permission denied".
+_LOGGED_IN_MESSAGE = (
+    "        window.dispatchEvent(",
+    '            new CustomEvent("ak-message", {',
+    "                bubbles: true,",
+    "                composed: true,",
+    "                detail: {",
+    '                    level: "success",',
+    '                    message: "Successfully logged in!",',
+    "                },",
+    "            }),",
+    "        );",
+)
 
 
 def _page(version: AuthentikVersion, title: str, body: str) -> str:
@@ -42,7 +56,12 @@ def permission_denied(version: AuthentikVersion, username: str) -> str:
         "        </main>",
         '        <footer class="pf-c-login__footer">Powered by authentik</footer>',
     )
-    return _page(version, "Permission denied - authentik", "\n".join(lines))
+    page = _page(version, "Permission denied - authentik", "\n".join(lines))
+    if not version.login.denied_shows_login_message:
+        return page
+    message = "\n".join(_LOGGED_IN_MESSAGE)
+    loaded = _LOADED.replace("\n        \n", f"\n        \n{message}\n        \n", 1)
+    return page.replace(_LOADED, loaded, 1)
 
 
 def bad_request(version: AuthentikVersion, title: str, message: str) -> str:

@@ -25,6 +25,14 @@ class LoginProfile:
     # The "Permission denied" page offers "Go home"; it sets the CSRF cookie.
     denied_go_home: bool
     denied_sets_csrf: bool
+    # The login's last answer sets the ``authentik_device`` cookie (not on 2024.12.5), and the
+    # "Permission denied" page sets the session cookie again (only 2024.12.5).
+    device_cookie: bool = True
+    denied_sets_session: bool = False
+    # The identification challenge offers ``enable_remember_me`` (not on 2024.12.5).
+    remember_me: bool = True
+    # "Permission denied" shows the "Successfully logged in!" message (2024.12.5).
+    denied_shows_login_message: bool = False
 
 
 LOGIN_2025_10 = LoginProfile(
@@ -33,6 +41,18 @@ LOGIN_2025_10 = LoginProfile(
     identification_extras=False,
     denied_go_home=False,
     denied_sets_csrf=True,
+)
+
+LOGIN_2024_12 = LoginProfile(
+    straight_to_flow_interface=False,
+    themed_flow_info=False,
+    identification_extras=False,
+    denied_go_home=False,
+    denied_sets_csrf=True,
+    device_cookie=False,
+    denied_sets_session=True,
+    remember_me=False,
+    denied_shows_login_message=True,
 )
 
 LOGIN_2026_2 = LoginProfile(

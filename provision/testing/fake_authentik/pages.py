@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import uuid
+from collections.abc import Mapping
 from http import HTTPStatus
 
 # Authentik's "Not Found" page: what an unknown path, a missing trailing slash or a host the
@@ -115,6 +116,19 @@ def not_found_headers() -> dict[str, str]:
         "x-frame-options": "DENY",
         "x-powered-by": "authentik",
     }
+
+
+def unlocalized(headers: Mapping[str, str]) -> dict[str, str]:
+    """``headers`` of a server without language negotiation: no ``Content-Language``, and no
+    ``Accept-Language`` in ``Vary`` (2024.12.5)."""
+    kept = {k: v for k, v in headers.items() if k != "content-language"}
+    if "vary" in kept:
+        lines = [
+            ", ".join(v for v in line.split(", ") if v.strip() != "Accept-Language")
+            for line in kept["vary"].split("\n")
+        ]
+        kept["vary"] = "\n".join(line for line in lines if line)
+    return kept
 
 
 def proxy_error_body(status: int) -> str:

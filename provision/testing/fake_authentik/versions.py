@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from . import page_2024, page_2026, pages
-from .login_profile import LOGIN_2025_10, LOGIN_2026_2, LoginProfile
+from .login_profile import LOGIN_2024_12, LOGIN_2025_10, LOGIN_2026_2, LoginProfile
 
 SLUG_WORD_STRAIGHT = '"slug"'
 SLUG_WORD_TYPOGRAPHIC = "\u201cslug\u201d"
@@ -61,6 +61,8 @@ class AuthentikVersion:
     # The outpost's redirect to the login sets the session cookie again even when the request
     # carried it (2024.12.5; later only a request without a session gets one).
     outpost_cookie_on_every_redirect: bool = False
+    # Django's answers carry ``Content-Language`` (2024.12.5: none of file 13's did).
+    content_language: bool = True
     # Lists carry an ``autocomplete`` object (2024.12.5: no such key).
     list_autocomplete: bool = True
     # A 404 for a key that matches nothing names the model ("No Application matches the given
@@ -196,6 +198,8 @@ V2024_12_5 = replace(
     blueprint_errors_listed=False,
     blueprint_import_logs=False,
     blueprint_context_nullable=True,
+    content_language=False,
+    login=LOGIN_2024_12,
     blueprint_files_absent=(
         "example/flows-authenticator-email-setup.yaml",
         "testing/oidc-conformance.yaml",
