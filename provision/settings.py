@@ -27,6 +27,7 @@ from provision.names import Domain, Host
 from provision.proxy_settings import CaddySettings, NginxSettings, TraefikSettings
 from provision.skip_path_regex import NO_SKIP_PATHS, SkipPathRegex
 from provision.terms import DEFAULT_AUTHORIZATION_FLOW, DEFAULT_INVALIDATION_FLOW, EMBEDDED_OUTPOST
+from provision.upstream import UpstreamURL
 
 __all__ = ["CaddySettings", "NginxSettings", "TraefikSettings"]
 
@@ -93,7 +94,7 @@ class SecretsSettings(_Section):
 
 class OutpostSettings(_Section):
     managed: str = Field(default=EMBEDDED_OUTPOST, min_length=1)
-    address: str = "http://127.0.0.1:9000"
+    address: UpstreamURL = UpstreamURL("http://127.0.0.1:9000")
     # Kept on the embedded outpost's config by sync when set (the URL browsers use for
     # Authentik, so logins redirect to the right place); None leaves the outpost's value.
     authentik_host: str | None = None
@@ -102,7 +103,6 @@ class OutpostSettings(_Section):
     # binding only on its next refresh (DESIGN §10).
     refresh_wait: float = Field(default=60.0, ge=0, le=3600)
 
-    _address = field_validator("address")(check_url)
     _hosts = field_validator("authentik_host", "authentik_host_browser")(
         lambda value: value if value is None else check_url(value)
     )
@@ -172,7 +172,7 @@ class AppSettings(AccessFields):
     description: str = ""
     launch_url: str | None = None
     skip_path_regex: SkipPathRegex = NO_SKIP_PATHS
-    backend: str | None = None
+    backend: UpstreamURL | None = None
     authorization_flow: str | None = Field(default=None, min_length=1)
     invalidation_flow: str | None = Field(default=None, min_length=1)
     access_token_validity: str | None = None
@@ -182,7 +182,7 @@ class AppSettings(AccessFields):
     def _slug(cls, value: str | None) -> str | None:
         return None if value is None else naming.validate_slug(value)
 
-    @field_validator("launch_url", "backend")
+    @field_validator("launch_url")
     @classmethod
     def _urls(cls, value: str | None) -> str | None:
         return None if value is None else check_url(value)
@@ -202,11 +202,7 @@ class DomainSettings(AccessFields):
     auth_host: Host
     name: str | None = Field(default=None, min_length=1)
     slug: str | None = None
-    backend: str | None = None  # rendered behind hosts under the domain without their own app
-
-    _backend = field_validator("backend")(
-        lambda value: value if value is None else check_url(value)
-    )
+    backend: UpstreamURL | None = None  # behind the hosts under the domain without their own app
 
     @field_validator("slug")
     @classmethod

@@ -6,7 +6,7 @@ identity headers onto the request; only the syntax differs.
 
 from __future__ import annotations
 
-import re
+from provision.upstream import unsafe_characters
 
 # The headers the outpost answers with (DESIGN §6); each proxy copies them onto the request.
 AUTH_RESPONSE_HEADERS = (
@@ -40,14 +40,15 @@ FORWARDING_HEADERS = (
 )
 OUTPOST_PATH_PREFIX = "/outpost.goauthentik.io/"
 START_PATH = "/outpost.goauthentik.io/start"
-# Characters that would end or change a directive in nginx or Caddy config: quotes, braces,
-# separators, comments, variables/placeholders, whitespace.
-_UNSAFE = re.compile(r"[\s;{}\"'#$\\`]")
 
 
 def unsafe_url(where: str, url: str) -> str | None:
-    """A problem line when ``url`` cannot be written into proxy config as it is, else None."""
-    if _UNSAFE.search(url):
+    """A problem line when ``url`` cannot be written into proxy config as it is, else None.
+
+    The settings parse every such URL (``UpstreamURL``); this keeps a desired state built
+    any other way from reaching a config unchecked.
+    """
+    if unsafe_characters(url):
         return f"{where}: {url!r} contains characters a proxy config cannot take unquoted"
     return None
 

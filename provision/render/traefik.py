@@ -191,4 +191,5 @@ def _outpost_service(address: str, traefik: TraefikSettings) -> dict[str, Any]:
 
 
 def _load_balancer(url: str) -> dict[str, Any]:
-    return {"loadBalancer": {"servers": [{"url": url}]}}
+    # Plain text: YAML's safe dumper writes str, not the parsed URL type it may come as.
+    return {"loadBalancer": {"servers": [{"url": str(url)}]}}
