@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 import tenacity
@@ -20,7 +21,7 @@ from pydantic import SecretStr
 
 from provision import __version__
 from provision.authentik.anonymous import Answer, answer_from, no_answer
-from provision.authentik.answers import NOT_JSON, error_for, json_body
+from provision.authentik.answers import NO_SUCH_PATH, NOT_JSON, error_for, json_body
 from provision.authentik.paging import read_all_pages
 from provision.authentik.proxies import proxies_for
 from provision.authentik.retries import (
@@ -173,9 +174,14 @@ class Transport:
 
     def health_answers(self, path: str) -> bool:
         """Whether an anonymous GET of ``path`` answers 200. Raises only ``WrongServerError``
-        (TLS verification failed), which no amount of waiting heals."""
+        (TLS verification failed, or a 404 under a base URL ending in ``/api/v3``), which no
+        amount of waiting heals."""
         try:
-            return self.exchange("GET", path, authenticated=False).status_code == 200
+            status = self.exchange("GET", path, authenticated=False).status_code
+            # Elsewhere a 404 may heal (a proxy whose route appears once Authentik starts).
+            if status == 404 and urlsplit(self.base_url).path.endswith("/api/v3"):
+                raise WrongServerError(NO_SUCH_PATH, method="GET", path=path, status=status)
+            return status == 200
         except WrongServerError:
             raise
         except (Retryable, AuthentikError) as exc:

@@ -195,7 +195,7 @@ def test_set_icon_url_of_releases_before_2025_12_answering_not_json_is_78(
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("command", ["plan", "sync", "doctor"])
+@pytest.mark.parametrize("command", ["plan", "sync", "sync --wait", "doctor"])
 def test_a_url_ending_in_api_v3_is_78_in_every_command(
     command: str, fake: FakeAuthentik, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
