@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -105,26 +104,6 @@ class AuthentikClient:
     def close(self) -> None:
         self._transport.close()
 
-    def _object(
-        self, method: str, path: str, shape: answers.Shape | None = None, **request: Any
-    ) -> JSONObject:
-        """An answer that must be a JSON object (a detail, create or update answer), with the
-        fields of ``shape`` when given."""
-        return answers.an_object(self._transport.call(method, path, **request), method, path, shape)
-
-    def _object_or_none(self, path: str, shape: answers.Shape | None = None) -> JSONObject | None:
-        """The object at ``path``, or ``None`` when Authentik answers that it has none."""
-        found = self._transport.call("GET", path, missing_ok=True)
-        return None if found is None else answers.an_object(found, "GET", path, shape)
-
-    def _listed(
-        self, path: str, shape: answers.Shape, params: Mapping[str, str] | None = None
-    ) -> list[JSONObject]:
-        """Every object of a list endpoint, each with the fields this tool reads."""
-        return [
-            answers.shaped(o, shape, "GET", path) for o in self._transport.list_all(path, params)
-        ]
-
     # -- server -------------------------------------------------------------------------------
 
     def health_live(self) -> bool:
@@ -141,7 +120,7 @@ class AuthentikClient:
 
     def version(self) -> JSONObject:
         path = f"{API}/admin/version/"
-        return self._object("GET", path, answers.VERSION)
+        return self._transport.call_object("GET", path, answers.VERSION)
 
     def version_profile(self) -> VersionProfile:
         """How this server behaves (DESIGN §8): ``/admin/version/`` is read once per client,
@@ -163,21 +142,21 @@ class AuthentikClient:
     def me(self) -> JSONObject:
         """The token's user, as ``{"user": {...}}``."""
         path = f"{API}/core/users/me/"
-        return self._object("GET", path, answers.ME)
+        return self._transport.call_object("GET", path, answers.ME)
 
     # -- flows and groups -----------------------------------------------------------------------
 
     def list_flows(self) -> list[JSONObject]:
-        return self._listed(f"{API}/flows/instances/", answers.FLOW)
+        return self._transport.list_all(f"{API}/flows/instances/", shape=answers.FLOW)
 
     def get_flow(self, slug: str) -> JSONObject | None:
         """The flow with this slug, or ``None`` when Authentik has none."""
         path = _item(f"{API}/flows/instances/", slug)
-        return self._object_or_none(path, answers.FLOW)
+        return self._transport.object_or_none(path, answers.FLOW)
 
     def list_groups(self) -> list[JSONObject]:
         params = {"include_users": "false"}  # member lists can be huge and are not needed
-        return self._listed(f"{API}/core/groups/", answers.GROUP, params)
+        return self._transport.list_all(f"{API}/core/groups/", shape=answers.GROUP, params=params)
 
     def list_users(
         self, group_pk: str | None = None, active: bool | None = True
@@ -188,7 +167,7 @@ class AuthentikClient:
             params["groups_by_pk"] = group_pk
         if active is not None:
             params["is_active"] = "true" if active else "false"
-        return self._listed(USERS, answers.USER, params)
+        return self._transport.list_all(USERS, shape=answers.USER, params=params)
 
     # -- proxy providers ------------------------------------------------------------------------
 
@@ -209,7 +188,9 @@ class AuthentikClient:
     def update_proxy_provider(self, pk: int, body: JSONObject) -> JSONObject:
         """PATCH a provider. The body must carry ``mode``: without it Authentik validates the
         provider as ``proxy`` mode and rejects it (transcript 03d)."""
-        return self._object("PATCH", _item(PROXY_PROVIDERS, pk), answers.PROVIDER, json=body)
+        return self._transport.call_object(
+            "PATCH", _item(PROXY_PROVIDERS, pk), answers.PROVIDER, json=body
+        )
 
     def delete_proxy_provider(self, pk: int) -> None:
         self._transport.call("DELETE", _item(PROXY_PROVIDERS, pk))
@@ -219,10 +200,12 @@ class AuthentikClient:
     def list_applications(self) -> list[JSONObject]:
         """Every application. Without ``superuser_full_list`` Authentik answers from a
         per-user cache filtered by policy (transcript 04c)."""
-        return self._listed(APPLICATIONS, answers.APPLICATION, {"superuser_full_list": "true"})
+        return self._transport.list_all(
+            APPLICATIONS, shape=answers.APPLICATION, params={"superuser_full_list": "true"}
+        )
 
     def get_application(self, slug: str) -> JSONObject | None:
-        return self._object_or_none(_item(APPLICATIONS, slug))
+        return self._transport.object_or_none(_item(APPLICATIONS, slug))
 
     def create_application(self, body: JSONObject) -> JSONObject:
         slug = body["slug"]
@@ -231,7 +214,9 @@ class AuthentikClient:
         return answers.an_object(answer, "POST", APPLICATIONS, answers.APPLICATION)
 
     def update_application(self, slug: str, body: JSONObject) -> JSONObject:
-        return self._object("PATCH", _item(APPLICATIONS, slug), answers.APPLICATION, json=body)
+        return self._transport.call_object(
+            "PATCH", _item(APPLICATIONS, slug), answers.APPLICATION, json=body
+        )
 
     def create_application_with_provider(
         self,
@@ -275,7 +260,9 @@ class AuthentikClient:
     def check_access(self, slug: str, user_pk: int) -> JSONObject:
         """The policy engine's verdict on one user: ``{"passing": bool, ...}`` (read-only)."""
         path = f"{_item(APPLICATIONS, slug)}check_access/"
-        return self._object("GET", path, answers.CHECK_ACCESS, params={"for_user": user_pk})
+        return self._transport.call_object(
+            "GET", path, answers.CHECK_ACCESS, params={"for_user": user_pk}
+        )
 
     # -- policy bindings ------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ import urllib3
 from pydantic import SecretStr
 
 from provision import __version__
+from provision.authentik import answers
 from provision.authentik.anonymous import Answer, answer_from, no_answer
 from provision.authentik.answers import NO_SUCH_PATH, NOT_JSON, error_for, json_body
 from provision.authentik.paging import read_all_pages
@@ -272,13 +273,32 @@ class Transport:
             error = TransientAPIError(message, method=method, path=path, status=exc.status)
             raise error from (exc.__cause__ or exc)
 
-    def list_all(self, path: str, params: Mapping[str, Any] | None = None) -> list[JSONObject]:
-        """Every object of a list endpoint, all pages (see ``provision.authentik.paging``)."""
+    def call_object(
+        self, method: str, path: str, shape: answers.Shape | None = None, **request: Any
+    ) -> JSONObject:
+        """``call`` for an answer that must be a JSON object (a detail, create or update
+        answer), with the fields of ``shape`` when given."""
+        return answers.an_object(self.call(method, path, **request), method, path, shape)
+
+    def object_or_none(self, path: str, shape: answers.Shape | None = None) -> JSONObject | None:
+        """The object at ``path``, or ``None`` when Authentik answers that it has none."""
+        found = self.call("GET", path, missing_ok=True)
+        return None if found is None else answers.an_object(found, "GET", path, shape)
+
+    def list_all(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        shape: answers.Shape | None = None,
+    ) -> list[JSONObject]:
+        """Every object of a list endpoint, all pages (see ``provision.authentik.paging``),
+        each with the fields of ``shape`` when given."""
 
         def get(query: Mapping[str, Any]) -> Any:
             return self.call("GET", path, params=dict(query))
 
-        return read_all_pages(get, path, params or {}, self.page_size)
+        listed = read_all_pages(get, path, params or {}, self.page_size)
+        return [answers.shaped(o, shape, "GET", path) for o in listed] if shape else listed
 
 
 def _connection_failure(exc: requests.ConnectionError, base_url: str) -> str:
