@@ -84,7 +84,7 @@ def desired_state(settings: Settings) -> DesiredState:
 def _desired_domain(domain: DomainSettings, settings: Settings) -> DesiredApp:
     """A domain as a ``forward_domain`` target logging in at its auth host (DESIGN §10)."""
     d = settings.defaults
-    name = domain.name or domain.domain
+    name = domain.name or str(domain.domain)  # the name is text, not the parsed domain
     return DesiredApp(
         host=domain.auth_host,
         name=name,
