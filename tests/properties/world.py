@@ -31,6 +31,23 @@ Population = Mapping[str, frozenset[str]]
 
 
 @dataclass(frozen=True)
+class Tagged:
+    """A scalar written with an explicit YAML tag (``!!str``, ``!!binary``, ``!custom``)."""
+
+    tag: str
+    text: str
+
+
+class ConfigDumper(yaml.SafeDumper):
+    """YAML as a user writes it, tags included."""
+
+
+ConfigDumper.add_representer(
+    Tagged, lambda dumper, value: dumper.represent_scalar(value.tag, value.text)
+)
+
+
+@dataclass(frozen=True)
 class Run:
     code: int
     out: str
@@ -53,7 +70,8 @@ class Cli:
             "outpost": {"address": self.fake.url},
             **declared,
         }
-        self.path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+        text = yaml.dump(document, Dumper=ConfigDumper, sort_keys=False, allow_unicode=True)
+        self.path.write_text(text)
 
     def __call__(self, *argv: str) -> Run:
         out, err = io.StringIO(), io.StringIO()
