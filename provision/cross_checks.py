@@ -54,9 +54,6 @@ class DeclaredDomain:
     domain: Domain
     auth_host: Host | None
 
-    def astuple(self) -> tuple[int, Mapping[str, Any], Domain, Host | None]:
-        return self.index, self.entry, self.domain, self.auth_host
-
 
 _FIELD = {("domains", "host"): "auth_host"}  # a domain's host is its auth host
 
@@ -169,23 +166,25 @@ def domain_problems(
     where: Where,
 ) -> list[str]:
     """Access rules, derived slugs, duplicates and suffix clashes of the declared domains."""
-    problems: list[str] = []
+    problems = [  # every entry's rule, whether or not its domain parses
+        f"{where(('domains', index))}: {problem}"
+        for index, entry in _entries(raw, "domains")
+        if (problem := access_problem(entry, defaults, DomainSettings)) is not None
+    ]
     for declared in domains:
-        index, entry, domain, auth_host = declared.astuple()
-        problem = access_problem(entry, defaults, DomainSettings)
-        if problem is not None:
-            problems.append(f"{where(('domains', index))}: {problem}")
+        loc: Loc = ("domains", declared.index)
+        auth_host, domain = declared.auth_host, declared.domain
         if auth_host is not None and not auth_host.is_under(domain):
             problems.append(
-                f"{where(('domains', index, 'auth_host'))}: {auth_host!r} is not under the"
-                f" domain {domain!r}; the login cookie is set for the domain, so the auth host"
-                " must be one of its hosts"
+                f"{where((*loc, 'auth_host'))}: {auth_host!r} is not under the domain"
+                f" {domain!r}; the login cookie is set for the domain, so the auth host must be"
+                " one of its hosts"
             )
         slug = domain_identity(declared).slug
-        if "slug" not in entry and slug in naming.RESERVED_SLUGS:
+        if "slug" not in declared.entry and slug in naming.RESERVED_SLUGS:
             problems.append(
-                f"{where(('domains', index, 'name'))}: the derived slug {slug!r} is reserved by"
-                " Authentik; set slug: or another name"
+                f"{where((*loc, 'name'))}: the derived slug {slug!r} is reserved by Authentik;"
+                " set slug: or another name"
             )
     problems += _duplicate_domains(domains, where)
     problems += _suffix_clashes(domains, _declared_names(raw, domains), where)
