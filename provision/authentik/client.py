@@ -182,8 +182,7 @@ class AuthentikClient:
             found = self._transport.list_all(PROXY_PROVIDERS, {"name__iexact": name})
             return next((p for p in found if p.get("name") == name), None)
 
-        answer = self._transport.create(PROXY_PROVIDERS, body, existing)
-        return answers.an_object(answer, "POST", PROXY_PROVIDERS, answers.PROVIDER)
+        return self._transport.create(PROXY_PROVIDERS, body, existing, answers.PROVIDER)
 
     def update_proxy_provider(self, pk: int, body: JSONObject) -> JSONObject:
         """PATCH a provider. The body must carry ``mode``: without it Authentik validates the
@@ -210,8 +209,7 @@ class AuthentikClient:
     def create_application(self, body: JSONObject) -> JSONObject:
         slug = body["slug"]
         existing: Callable[[], JSONObject | None] = lambda: self.get_application(slug)  # noqa: E731
-        answer = self._transport.create(APPLICATIONS, body, existing)
-        return answers.an_object(answer, "POST", APPLICATIONS, answers.APPLICATION)
+        return self._transport.create(APPLICATIONS, body, existing, answers.APPLICATION)
 
     def update_application(self, slug: str, body: JSONObject) -> JSONObject:
         return self._transport.call_object(
@@ -237,10 +235,13 @@ class AuthentikClient:
             "provider": provider,
             "policy_bindings": bindings,
         }
-        created = self._transport.create(
-            TRANSACTIONAL_APPLICATIONS, body, lambda: self.get_application(slug), method="PUT"
+        answer = self._transport.create(
+            TRANSACTIONAL_APPLICATIONS,
+            body,
+            lambda: self.get_application(slug),  # found on a retry: it was applied
+            answers.TRANSACTION,
+            method="PUT",
         )
-        answer = answers.an_object(created, "PUT", TRANSACTIONAL_APPLICATIONS, answers.TRANSACTION)
         refused = answers.not_applied(answer)
         if refused is not None:
             path = TRANSACTIONAL_APPLICATIONS
@@ -287,8 +288,7 @@ class AuthentikClient:
             )
             return next(same, None)
 
-        answer = self._transport.create(POLICY_BINDINGS, body, existing)
-        return answers.an_object(answer, "POST", POLICY_BINDINGS, answers.BINDING)
+        return self._transport.create(POLICY_BINDINGS, body, existing, answers.BINDING)
 
     def delete_policy_binding(self, pk: str) -> None:
         self._transport.call("DELETE", _item(POLICY_BINDINGS, pk))

@@ -237,19 +237,21 @@ class Transport:
         path: str,
         body: JSONObject,
         existing: Callable[[], JSONObject | None],
+        shape: answers.Shape,
         *,
         method: str = "POST",
-    ) -> Any:
-        """Create with ``body`` (a POST, or the create-only transactional PUT); before each
-        retry, ``existing()`` re-reads so nothing is created twice."""
+    ) -> JSONObject:
+        """Create with ``body`` (a POST, or the create-only transactional PUT): the answer,
+        an object of ``shape``. Before each retry, ``existing()`` re-reads so nothing is
+        created twice; what it finds is returned as it is."""
 
-        def attempt(number: int) -> Any:
+        def attempt(number: int) -> JSONObject:
             if number > 1:
                 found = existing()
                 if found is not None:
                     log.info("%s %s: an earlier attempt created the object; using it", method, path)
                     return found
-            return self.send(method, path, json=body)
+            return answers.an_object(self.send(method, path, json=body), method, path, shape)
 
         return self.with_retries(method, path, attempt)
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from provision.authentik import AuthentikClient, RetryPolicy
+from provision.authentik import AuthentikClient, RetryPolicy, answers
 from provision.authentik.transport import Transport
 from provision.errors import (
     APIRejected,
@@ -65,7 +65,7 @@ def test_post_without_trailing_slash_is_rejected_not_retried(
 ) -> None:
     transport = transport_for(fake, sleeps)
     with pytest.raises(APIRejected) as caught:
-        transport.create("/api/v3/providers/proxy", {"name": "x"}, lambda: None)
+        transport.create("/api/v3/providers/proxy", {"name": "x"}, lambda: None, answers.PROVIDER)
     assert caught.value.status == 405
     assert caught.value.field_errors == {"detail": ["method not allowed (wrong URL or path?)"]}
     assert len(fake.requests) == 1
