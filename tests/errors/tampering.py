@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 # (status, content type, body) as the client receives it.
 Answer = tuple[int, str, bytes]
@@ -45,53 +45,54 @@ class Tampering:
         return sum(swap.used for swap in self.swaps)
 
 
+class _Tamperer(BaseHTTPRequestHandler):
+    """Relays each request to ``upstream`` and answers with the first matching swap, if any."""
+
+    protocol_version = "HTTP/1.1"
+    upstream: SplitResult
+    state: Tampering
+
+    def _relay(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+        target = self.upstream
+        connection = http.client.HTTPConnection(target.hostname or "", target.port, timeout=30)
+        connection.request(self.command, self.path, body, headers)
+        relayed = connection.getresponse()
+        answer = (relayed.status, relayed.getheader("Content-Type") or "", relayed.read())
+        extra = [(k, v) for k, v in relayed.getheaders() if _kept(k)]
+        connection.close()
+        path = urlsplit(self.path).path
+        swap = next((s for s in self.state.swaps if s.matches(self.command, path)), None)
+        if swap is not None:
+            swap.used += 1
+            answer, extra = swap.answer, []
+        self._answer(answer, extra)
+
+    def _answer(self, answer: Answer, extra: list[tuple[str, str]]) -> None:
+        status, content_type, payload = answer
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        for name, value in extra:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _relay
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
 @contextmanager
 def tampering(upstream: str, *swaps: Swap) -> Iterator[Tampering]:
     """Serve on 127.0.0.1 in front of ``upstream``; yields the proxy's URL and its swaps."""
-    target = urlsplit(upstream)
     state = Tampering("", list(swaps))
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def _relay(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else None
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-            connection = http.client.HTTPConnection(target.hostname or "", target.port, timeout=30)
-            connection.request(self.command, self.path, body, headers)
-            upstream_answer = connection.getresponse()
-            answer = (
-                upstream_answer.status,
-                upstream_answer.getheader("Content-Type") or "",
-                upstream_answer.read(),
-            )
-            extra = [(k, v) for k, v in upstream_answer.getheaders() if _kept(k)]
-            connection.close()
-            path = urlsplit(self.path).path
-            swap = next((s for s in state.swaps if s.matches(self.command, path)), None)
-            if swap is not None:
-                swap.used += 1
-                answer, extra = swap.answer, []
-            self._answer(answer, extra)
-
-        def _answer(self, answer: Answer, extra: list[tuple[str, str]]) -> None:
-            status, content_type, payload = answer
-            self.send_response(status)
-            if content_type:
-                self.send_header("Content-Type", content_type)
-            for name, value in extra:
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _relay
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    handler = type("Handler", (_Tamperer,), {"upstream": urlsplit(upstream), "state": state})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()
