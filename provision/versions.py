@@ -35,7 +35,6 @@ RESERVED_SLUGS = frozenset({"authorize", "token", "device", "userinfo", "introsp
 TRANSACTIONAL_APPLICATIONS = "/api/v3/core/transactional/applications/"
 FLOW_IMPORT = "/api/v3/flows/instances/import/"  # up to 2026.2
 BLUEPRINT_IMPORT = "/api/v3/managed/blueprints/import/"  # from 2026.5
-ADMIN_SETTINGS = "/api/v3/admin/settings/"
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from tests.reliability.conftest import (
 # Every endpoint a first sync touches (a test below checks the list against a clean run).
 ENDPOINTS = [
     ("GET", r"^/api/v3/admin/version/$", "/api/v3/admin/version/"),
+    ("GET", r"^/api/v3/admin/settings/$", "/api/v3/admin/settings/"),  # the page cap, 2025.12+
     ("GET", r"^/api/v3/outposts/instances/$", "/api/v3/outposts/instances/"),
     ("GET", r"^/api/v3/core/applications/$", "/api/v3/core/applications/"),
     ("GET", r"^/api/v3/policies/bindings/$", "/api/v3/policies/bindings/"),
