@@ -146,3 +146,16 @@ def test_proxy_credentials_are_never_shown() -> None:
 )
 def test_addresses_of_this_machine(url: str, loopback: bool) -> None:
     assert is_this_machine(url) is loopback
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "127.1", "[::ffff:127.0.0.1]"])  # noqa: S104
+def test_the_anonymous_questions_to_this_machine_skip_the_environment_proxy(
+    host: str, fake: FakeAuthentik, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # doctor and verify ask the outpost (outpost.address) and --through this way.
+    with scripted_server(_proxy_answer) as (proxy, seen):
+        _proxy_env(monkeypatch, proxy)
+        with AuthentikClient("http://authentik.invalid", None, retry=ONCE) as client:
+            answer = client.ask_anonymously(fake.url.replace("127.0.0.1", host) + VERSION)
+    assert seen == []
+    assert answer.status == 403  # the fake itself refused the token-less request
