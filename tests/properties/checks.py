@@ -38,12 +38,15 @@ class Target:
         return self.groups is None or bool(self.groups & member_of)
 
 
+def anonymous_visit(world: World, host: str) -> requests.Response:
+    """The outpost's answer to Traefik asking about an anonymous request for ``host``'s ``/``."""
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": host, "X-Forwarded-Uri": "/"}
+    return requests.get(world.fake.url + TRAEFIK, headers=headers, allow_redirects=False, timeout=5)
+
+
 def login_client_id(world: World, host: str) -> str:
     """The ``client_id`` of the login an anonymous browser on ``host`` is sent to."""
-    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": host, "X-Forwarded-Uri": "/"}
-    answer = requests.get(
-        world.fake.url + TRAEFIK, headers=headers, allow_redirects=False, timeout=5
-    )
+    answer = anonymous_visit(world, host)
     assert answer.status_code == 302, f"{host}: the outpost answered {answer.status_code}"
     query = parse_qs(urlsplit(answer.headers["location"]).query)
     return query["client_id"][0]

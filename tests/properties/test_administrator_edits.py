@@ -26,7 +26,7 @@ from hypothesis.stateful import (
 )
 
 from provision.testing.fake_authentik import AUTHENTIK_VERSIONS, FakeAuthentik
-from tests.properties.checks import Target, assert_converged
+from tests.properties.checks import Target, anonymous_visit, assert_converged
 from tests.properties.faults import FAULTS, Fault
 from tests.properties.world import CANARY, OWNER, Cli, World
 
@@ -121,7 +121,7 @@ class AdministratorEdits(RuleBasedStateMachine):
 
     def run_sync(self, force: bool, fault: Fault | None) -> int:
         """One sync, and what must hold after its exit code; returns that code."""
-        before = self.world.admissions()
+        before = self.exposure()
         unowned = self.world.unowned()
         if fault is not None:
             fault.arm(self.fake)
@@ -137,9 +137,19 @@ class AdministratorEdits(RuleBasedStateMachine):
         if synced.code == 0:
             assert_converged(self.cli, self.world, TARGETS, unowned)
             return 0
-        wider = self.world.admissions() - before - self.declared_admissions()
+        wider = self.exposure() - before - self.declared_admissions()
         assert not wider, f"after exit {synced.code}: {sorted(wider)}\n{synced.err}"
         return synced.code
+
+    def exposure(self) -> set[tuple[str, str]]:
+        """Who gets in where: (slug, username) for every application and person the policy
+        engine admits, and ("anonymous", host) for each declared host whose ``/`` the outpost
+        lets through without a login."""
+        hosts = [t.host for t in TARGETS]
+        anonymous = {
+            ("anonymous", h) for h in hosts if anonymous_visit(self.world, h).status_code == 200
+        }
+        return self.world.admissions() | anonymous
 
     def declared_admissions(self) -> set[tuple[str, str]]:
         """(slug, username) the config lets in, for the owned applications."""

@@ -77,3 +77,6 @@ def test_the_checks_see_each_broken_promise(machine: AdministratorEdits) -> None
         assert_access_as_declared(world, TARGETS[:1])
     world.api("PATCH", f"core/groups/{world.fake.state.group_pk('staff')}/", {"name": "crew"})
     assert world.unowned() != unowned
+    assert ("anonymous", "sonarr.home.example.com") not in machine.exposure()
+    machine.edit_an_owned_field(which=2, edit=("provider", "skip_path_regex", "^/"))
+    assert ("anonymous", "sonarr.home.example.com") in machine.exposure()
