@@ -84,7 +84,13 @@ Shape = dict[str, tuple[type, ...]]
 OPTIONAL_TEXT = (str, type(None))
 FLOW: Shape = {"slug": (str,), "designation": OPTIONAL_TEXT}
 APPLICATION: Shape = {"slug": (str,)}  # verify --access reads the list raw
-PROVIDER: Shape = {"pk": (int,)}  # what a create or update answers: the object written
+PROVIDER: Shape = {"pk": (int,)}  # listed, or what a create or update answers
+# An application read back after its transaction: the pk of the provider it was given.
+ATTACHED: Shape = {
+    "slug": (str,),
+    "provider": (int, type(None)),
+    "provider_obj": (dict, type(None)),
+}
 BINDING: Shape = {"pk": (str,)}
 GROUP: Shape = {"name": (str,), "parent": OPTIONAL_TEXT, "parents": (list, type(None))}
 USER: Shape = {

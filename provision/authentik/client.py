@@ -21,12 +21,7 @@ from provision.authentik.retries import RetryPolicy
 from provision.authentik.transport import JSONObject, Transport
 from provision.errors import APIRejected
 from provision.terms import HEALTH_LIVE_PATH, HEALTH_READY_PATH
-from provision.versions import (
-    TRANSACTIONAL_APPLICATIONS,
-    VersionProfile,
-    profile_for,
-    with_page_settings,
-)
+from provision.versions import TRANSACTIONAL_APPLICATIONS, VersionProfile, profile_for
 
 log = logging.getLogger(__name__)
 
@@ -127,14 +122,9 @@ class AuthentikClient:
         path = f"{API}/admin/version/"
         return self._transport.call_object("GET", path, answers.VERSION)
 
-    def admin_settings(self) -> JSONObject:
-        """``/admin/settings/`` (from 2025.12 it holds the page sizes); ``{}`` when absent."""
-        return self._transport.object_or_none(f"{API}/admin/settings/") or {}
-
     def version_profile(self) -> VersionProfile:
-        """How this server behaves (DESIGN §8): ``/admin/version/`` is read once per client
-        (from 2025.12 with the page cap of ``/admin/settings/``), and list calls use the
-        profile's page size from then on."""
+        """How this server behaves (DESIGN §8): ``/admin/version/`` is read once per client,
+        and list calls use the profile's page size from then on."""
         if self._profile is None:
             reported = str(self.version().get("version_current") or "")
             profile = profile_for(reported)
@@ -145,8 +135,6 @@ class AuthentikClient:
                     profile.version,
                     profile.name,
                 )
-            if profile.page_size_setting:
-                profile = with_page_settings(profile, self.admin_settings())
             self._transport.page_size = profile.page_size
             self._profile = profile
         return self._profile
@@ -184,7 +172,7 @@ class AuthentikClient:
     # -- proxy providers ------------------------------------------------------------------------
 
     def list_proxy_providers(self) -> list[JSONObject]:
-        return self._transport.list_all(PROXY_PROVIDERS)
+        return self._transport.list_all(PROXY_PROVIDERS, shape=answers.PROVIDER)
 
     def create_proxy_provider(self, body: JSONObject) -> JSONObject:
         name = body["name"]
@@ -216,7 +204,8 @@ class AuthentikClient:
         )
 
     def get_application(self, slug: str) -> JSONObject | None:
-        return self._transport.object_or_none(_item(APPLICATIONS, slug))
+        """The application, with its provider's pk and ``provider_obj``, or ``None``."""
+        return self._transport.object_or_none(_item(APPLICATIONS, slug), answers.ATTACHED)
 
     def create_application(self, body: JSONObject) -> JSONObject:
         slug = body["slug"]

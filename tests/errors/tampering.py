@@ -23,15 +23,25 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
 
 @dataclass
 class Swap:
-    """Replace the answers to ``method`` on paths matching ``path`` with ``answer``."""
+    """Replace the answers to ``method`` on paths matching ``path`` with ``answer``, after
+    the first ``skip`` of them."""
 
     method: str
     path: str
     answer: Answer
+    skip: int = 0  # matching requests answered as usual first
     used: int = 0
+    seen: int = 0
 
-    def matches(self, method: str, path: str) -> bool:
-        return self.method in ("*", method) and re.search(self.path, path) is not None
+    def takes(self, method: str, path: str) -> bool:
+        """Whether this request's answer is swapped (counted as seen, and as used if so)."""
+        if self.method not in ("*", method) or re.search(self.path, path) is None:
+            return False
+        self.seen += 1
+        if self.seen <= self.skip:
+            return False
+        self.used += 1
+        return True
 
 
 @dataclass
@@ -64,9 +74,8 @@ class _Tamperer(BaseHTTPRequestHandler):
         extra = [(k, v) for k, v in relayed.getheaders() if _kept(k)]
         connection.close()
         path = urlsplit(self.path).path
-        swap = next((s for s in self.state.swaps if s.matches(self.command, path)), None)
+        swap = next((s for s in self.state.swaps if s.takes(self.command, path)), None)
         if swap is not None:
-            swap.used += 1
             answer, extra = swap.answer, []
         self._answer(answer, extra)
 

@@ -27,11 +27,15 @@ NOT_JSON = {
     "empty JSON": (200, "application/json", b""),
     "html": (200, "text/html", HTML),
 }
+PAGE = {"next": 0, "previous": 0, "count": 1, "current": 1, "total_pages": 1}
+ODD = {"pk": "x", "name": 5, "slug": None}
 WRONG_SHAPE = {
     "null": (200, "application/json", b"null"),
     "list": (200, "application/json", b"[]"),
     "string": (200, "application/json", b'"ok"'),
     "object": (200, "application/json", json.dumps({"pk": [], "results": [{"pk": 1}]}).encode()),
+    # a page whose item has a pk of the wrong type and none of the fields read
+    "page": (200, "application/json", json.dumps({"pagination": PAGE, "results": [ODD]}).encode()),
 }
 # What a command reads (and, for sync, writes), by a name and its (method, path regex).
 ENDPOINTS = {
@@ -42,6 +46,8 @@ ENDPOINTS = {
     "groups": ("GET", r"/core/groups/$"),
     "users": ("GET", r"/core/users/$"),
     "providers": ("GET", r"/providers/proxy/$"),
+    # after the transactions, for the new providers' pks (the first read is the plan's)
+    "providers read back": ("GET", r"/providers/proxy/$", 1),
     "applications": ("GET", r"/core/applications/$"),
     "bindings": ("GET", r"/policies/bindings/$"),
     "outposts": ("GET", r"/outposts/instances/$"),
@@ -65,7 +71,7 @@ COMMANDS = {
 }
 READS = {
     "plan": ["version", "flows", "groups", "providers", "applications", "bindings", "outposts"],
-    "sync": ["outpost", "transaction", "outpost PATCH"],
+    "sync": ["outpost", "transaction", "providers read back", "outpost PATCH"],
     "sync --wait": ["flow"],
     # On a synced set-up whose config changed: a description, a skip regex, a group to bind,
     # an app no longer declared.
@@ -76,7 +82,7 @@ READS = {
 # The transport tells JSON from the rest once for every endpoint, so each endpoint gets an
 # empty body and the wrong shapes its readers must refuse; each command also gets every body
 # on its first endpoint.
-EVERY_ENDPOINT = ("empty", "null", "object")
+EVERY_ENDPOINT = ("empty", "null", "object", "page")
 NOT_READ = {"DELETE": tuple(NOT_JSON)}  # a DELETE's answer is never read: only not JSON counts
 VALID = {("outpost health", "list")}  # no instance connected: an empty list is an answer
 CASES = sorted(
@@ -166,7 +172,8 @@ def test_no_answer_ends_in_a_traceback(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     answer: Answer = NOT_JSON.get(body) or WRONG_SHAPE[body]
-    swap = Swap(*ENDPOINTS[endpoint], answer)
+    method, path, *skip = ENDPOINTS[endpoint]
+    swap = Swap(method, path, answer, *skip)
     run = _hostile_run(fake, tmp_path, capsys, command, swap, changed=command == "sync --prune")
     assert run.swapped >= 1, "the command never asked this endpoint"
     assert "Traceback" not in run.err and "internal error" not in run.err, run.err
