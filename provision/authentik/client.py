@@ -21,7 +21,12 @@ from provision.authentik.retries import RetryPolicy
 from provision.authentik.transport import JSONObject, Transport
 from provision.errors import APIRejected
 from provision.terms import HEALTH_LIVE_PATH, HEALTH_READY_PATH
-from provision.versions import TRANSACTIONAL_APPLICATIONS, VersionProfile, profile_for
+from provision.versions import (
+    TRANSACTIONAL_APPLICATIONS,
+    VersionProfile,
+    profile_for,
+    with_page_settings,
+)
 
 log = logging.getLogger(__name__)
 
@@ -122,9 +127,14 @@ class AuthentikClient:
         path = f"{API}/admin/version/"
         return self._transport.call_object("GET", path, answers.VERSION)
 
+    def admin_settings(self) -> JSONObject:
+        """``/admin/settings/`` (from 2025.12 it holds the page sizes); ``{}`` when absent."""
+        return self._transport.object_or_none(f"{API}/admin/settings/") or {}
+
     def version_profile(self) -> VersionProfile:
-        """How this server behaves (DESIGN §8): ``/admin/version/`` is read once per client,
-        and list calls use the profile's page size from then on."""
+        """How this server behaves (DESIGN §8): ``/admin/version/`` is read once per client
+        (from 2025.12 with the page cap of ``/admin/settings/``), and list calls use the
+        profile's page size from then on."""
         if self._profile is None:
             reported = str(self.version().get("version_current") or "")
             profile = profile_for(reported)
@@ -135,6 +145,8 @@ class AuthentikClient:
                     profile.version,
                     profile.name,
                 )
+            if profile.page_size_setting:
+                profile = with_page_settings(profile, self.admin_settings())
             self._transport.page_size = profile.page_size
             self._profile = profile
         return self._profile
