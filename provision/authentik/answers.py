@@ -1,8 +1,12 @@
 """Authentik's answers checked and mapped once into the project's error tree: error statuses,
-and the shape of list pages (``results`` of objects with a ``pk``, a bounded ``pagination``).
+the shape of list pages (``results`` of objects with a ``pk``, a bounded ``pagination``), and
+of every object whose fields are read raw (``Shape``).
 
 Auth failures are 403 with three ``detail`` texts (transcript 06, 04d); field errors are DRF's
-``{"field": ["message", ...]}`` (02, 04a); an unknown path is an HTML 404 page (06).
+``{"field": ["message", ...]}`` (02, 04a); an unknown path is an HTML 404 page (06), so a 404
+that is not JSON means a wrong ``authentik.url`` (78). Every 2xx but 204 carries JSON in the
+recordings: an answer that is not JSON (an empty body too) is a wrong URL as well, while
+``null`` or JSON of another shape is malformed (65).
 """
 
 from __future__ import annotations
