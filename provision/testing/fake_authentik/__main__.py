@@ -1,4 +1,4 @@
-"""``python -m provision.testing.fake_authentik --port 0 --token TOKEN [--authentik-version V]
+"""``python -m provision.testing.fake_authentik [--port PORT] --token TOKEN [--authentik-version V]
 [--outpost-refresh-delay SECONDS]``.
 
 Serves until SIGTERM or SIGINT; the first line on stdout is ``listening on URL``.
@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     fake = FakeAuthentik(
         token=arguments.token,
+        port=arguments.port,
         latency=arguments.latency,
         authentik_version=arguments.authentik_version,
         outpost_refresh_delay=arguments.outpost_refresh_delay,
