@@ -28,6 +28,7 @@ _ENV_PREFIX = "PROVISION_"
 _SCALARS = ("owner",)
 DEFAULT_PATHS = (Path("provision.yaml"), Path("/etc/authentik-provision/provision.yaml"))
 _BOOLEANS = ("true", "false")
+_SOPS_FILE: Loc = ("secrets", "sops_file")
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,21 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
         raise ConfigError(_describe(exc, path, lines, env_values) + problems) from exc
     if problems:
         raise ConfigError(problems)
+    settings = _sops_file_beside(settings, path, env_values)
     return Config(path=path, settings=settings, desired=desired_state(settings))
+
+
+def _sops_file_beside(settings: Settings, path: Path, env: Mapping[str, Any]) -> Settings:
+    """A relative ``secrets.sops_file`` written in the file names a file beside that file.
+
+    So ``provision --config /etc/x/provision.yaml`` finds ``/etc/x/secrets.yaml`` wherever it
+    runs from; a path given in the environment stays relative to the working directory.
+    """
+    sops_file = settings.secrets.sops_file
+    if sops_file is None or sops_file.is_absolute() or _env_variable(env, _SOPS_FILE):
+        return settings
+    secrets = settings.secrets.model_copy(update={"sops_file": path.parent / sops_file})
+    return settings.model_copy(update={"secrets": secrets})
 
 
 def desired_state(settings: Settings) -> DesiredState:
