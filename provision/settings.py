@@ -100,8 +100,9 @@ class OutpostSettings(_Section):
     authentik_host: str | None = None
     authentik_host_browser: str | None = None
     # sync --verify polls hosts bound in that run this long: the outpost picks up a new
-    # binding only on its next refresh (DESIGN §10).
-    refresh_wait: float = Field(default=60.0, ge=0, le=3600)
+    # binding only on its next refresh (DESIGN §10). Real servers took up to 60 s (2024.12.5)
+    # and 70 s (the 2026.8 build) after the outpost PATCH; 90 s covers both with a margin.
+    refresh_wait: float = Field(default=90.0, ge=0, le=3600)
 
     _hosts = field_validator("authentik_host", "authentik_host_browser")(
         lambda value: value if value is None else check_url(value)
