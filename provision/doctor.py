@@ -39,6 +39,7 @@ from provision.checks import (
 from provision.declared_providers import NOT_READ, declared_providers
 from provision.errors import EX_CONFIG, AuthError, ConfigError, ProvisionError, TransientAPIError
 from provision.findings import CheckStatus, Finding
+from provision.group_checks import group_checks
 from provision.loading import anonymous_client, connect, load, load_secrets
 from provision.model import EmbeddedOutpost, parse_application, parse_outpost, parse_proxy_provider
 from provision.options import Output
@@ -217,6 +218,7 @@ class _Doctor:
             if not isinstance(version, _Failed):
                 self.add(check_version(version))
             self.flows(config, client)
+            self.checks += group_checks(config.desired.targets, client)
             outpost = self.outpost(config, client)
             self.hosts(config, client, outpost)
 
