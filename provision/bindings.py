@@ -4,7 +4,9 @@ One rule for the planner (which repairs) and ``verify --access`` (which names): 
 group, the first enabled, plain binding of that group alone is kept; every other binding on
 the application is drift. With ``policy_engine_mode: any`` a negated, user or policy binding
 can let in people the config does not name, and a disabled one admits nobody (an application
-left with only disabled bindings is open to every user).
+left with only disabled bindings is open to every user). From 2026.8 a binding may carry
+``expiring``/``expires``: one that expires is never the declared binding, expired or not (an
+expired one still appears in lists), so it is drift and a plain binding takes its place.
 """
 
 from __future__ import annotations

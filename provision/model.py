@@ -182,6 +182,9 @@ class PolicyBinding:
     negate: bool = False
     order: int = 0
     subject: str = ""
+    # From 2026.8 (models): a binding may expire; an expired one still appears in lists.
+    expiring: bool = False
+    expires: str | None = None
 
     def grants_group(self) -> str | None:
         """The group pk this binding admits as this tool declares bindings, else None.
@@ -189,16 +192,19 @@ class PolicyBinding:
         Only an enabled, plain (not negated) binding of a group alone counts: a disabled one
         admits nobody, a negated one admits everyone outside the group, and a user or policy
         binding admits whom Authentik's policy engine says — with ``policy_engine_mode: any``
-        any of them can let in people the config does not name.
+        any of them can let in people the config does not name. An expiring one (expired or
+        not) stops admitting the group one day, which the config never declares.
         """
         plain = self.enabled and not self.negate and self.user is None and self.policy is None
-        return self.group if plain and self.group else None
+        return self.group if plain and not self.expiring and self.group else None
 
     def describe(self, group_names: Mapping[str, str]) -> str:
         """``group media``, ``user bob (negated)``, ``policy x (disabled)``: groups by name."""
         name = group_names.get(self.group) if self.group else None
         subject = f"group {name}" if name else self.subject
         states = [s for s, on in (("disabled", not self.enabled), ("negated", self.negate)) if on]
+        if self.expiring:
+            states.append(f"expires {self.expires}" if self.expires else "expiring")
         return subject + (f" ({', '.join(states)})" if states else "")
 
 
@@ -270,6 +276,8 @@ def parse_policy_binding(data: Mapping[str, Any]) -> PolicyBinding:
         negate=_flag(data, "negate", default=False),
         order=int(data.get("order") or 0),
         subject=_binding_subject(data),
+        expiring=_flag(data, "expiring", default=False),
+        expires=str(data["expires"]) if data.get("expires") else None,
     )
 
 

@@ -230,6 +230,8 @@ def policy_binding(store: Store, record: Record) -> Record:
         "order": record["order"],
         "timeout": record["timeout"],
         "failure_result": record["failure_result"],
+        # No recorded build has them; the released 2026.8 models do (a record may carry them).
+        **{key: record[key] for key in ("expires", "expiring") if key in record},
     }
 
 
