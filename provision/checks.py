@@ -22,6 +22,7 @@ from provision.model import (
     ProxyProvider,
     normalise_host_url,
 )
+from provision.problem_sources import fix_naming_sources
 from provision.secrets import MIN_SECRET_KEY_LENGTH, Secrets
 from provision.versions import NEWEST_KNOWN, profile_for
 
@@ -279,5 +280,6 @@ def check_secret_key(secrets: Secrets) -> Check:
     )
 
 
-def config_failed(message: str) -> Check:
-    return fail("config", message, "fix the file (see `provision validate`)", EX_CONFIG)
+def config_failed(problems: Sequence[str]) -> Check:
+    message = "; ".join(problems)
+    return fail("config", message, fix_naming_sources(problems, "fix the file"), EX_CONFIG)

@@ -220,7 +220,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     try:
         return _dispatch(args, os.environ if environ is None else environ)
     except ProvisionError as exc:
-        log.error("%s", exc)
+        # One record per problem, so each line of several says ``error:`` as the first does.
+        for line in str(exc).splitlines() or [type(exc).__name__]:
+            log.error("%s", line)
         return exc.exit_code
     except KeyboardInterrupt:
         log.error("interrupted")

@@ -44,6 +44,7 @@ from provision.loading import anonymous_client, connect, load, load_secrets
 from provision.model import EmbeddedOutpost, parse_application, parse_outpost, parse_proxy_provider
 from provision.options import Output
 from provision.output import out
+from provision.problem_sources import fix_naming_sources
 from provision.proxy_checks import check_caddy_port
 from provision.terms import HEALTH_LIVE_PATH, HEALTH_READY_PATH
 from provision.verify import HostResult, ask_host
@@ -163,7 +164,7 @@ class _Doctor:
         try:
             config = load(self.config_path, self.environ)
         except ConfigError as exc:
-            self.add(config_failed("; ".join(exc.problems)))
+            self.add(config_failed(exc.problems))
             return None
         count = len(config.desired.apps)
         declared = f"{count} app{'s' if count != 1 else ''}"
@@ -185,7 +186,7 @@ class _Doctor:
         except ConfigError as exc:
             reason = "; ".join(exc.problems)
             self.add(
-                fail("secrets", reason, "fix the secrets (see `provision validate`)", EX_CONFIG)
+                fail("secrets", reason, fix_naming_sources(exc.problems, "fix the secrets"), EX_CONFIG)
             )
             return None
         self.add(ok("secrets", f"token found ({secrets.token_source})"))
