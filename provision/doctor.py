@@ -185,9 +185,8 @@ class _Doctor:
             secrets = load_secrets(config, self.environ)
         except ConfigError as exc:
             reason = "; ".join(exc.problems)
-            self.add(
-                fail("secrets", reason, fix_naming_sources(exc.problems, "fix the secrets"), EX_CONFIG)
-            )
+            fix = fix_naming_sources(exc.problems, "fix the secrets")
+            self.add(fail("secrets", reason, fix, EX_CONFIG))
             return None
         self.add(ok("secrets", f"token found ({secrets.token_source})"))
         return secrets
