@@ -247,16 +247,18 @@ def access_exit_code(results: Sequence[AppAccess]) -> int:
 
 
 def access_lines(results: Sequence[AppAccess]) -> list[str]:
-    """One line per finding, and a summary."""
-    lines = [
-        f"{status:<4}  access {r.slug}: {text}" for r in results for status, text in r.findings()
-    ]
-    failed = sum(not r.ok for r in results)
-    asked = sum(len(r.outcomes) for r in results)
+    """One line per finding, and a summary that counts those lines by status."""
+    findings = [(status, r.slug, text) for r in results for status, text in r.findings()]
+    lines = [f"{status:<4}  access {slug}: {text}" for status, slug, text in findings]
+    statuses = [status for status, _, _ in findings]
+    tally = ", ".join(
+        f"{statuses.count(s)} {s}" for s in (CheckStatus.OK, CheckStatus.WARN, CheckStatus.FAIL)
+    )
+    failed, apps = sum(not r.ok for r in results), len(results)
     if failed:
-        lines.append(f"verify --access: {failed} of {len(results)} apps FAIL ({asked} checks)")
+        lines.append(f"verify --access: {failed} of {apps} app{'s' * (apps != 1)} FAIL ({tally})")
+    elif apps == 1:
+        lines.append(f"verify --access: 1 app admits whom it declares ({tally})")
     else:
-        lines.append(
-            f"verify --access: {len(results)} apps admit whom they declare ({asked} checks)"
-        )
+        lines.append(f"verify --access: {apps} apps admit whom they declare ({tally})")
     return lines

@@ -99,6 +99,8 @@ def test_users_and_groups_parse_from_both_versions() -> None:
 def test_summary_line_counts_failures_and_checks() -> None:
     _, good = _run(yaml.safe_load((CASES_DIR / "01-restricted-as-declared.yaml").read_text()))
     _, bad = _run(yaml.safe_load(CASES[1].read_text()))
-    assert access_lines([good])[-1] == "verify --access: 1 apps admit whom they declare (2 checks)"
-    assert access_lines([good, bad])[-1] == "verify --access: 1 of 2 apps FAIL (4 checks)"
+    summary = "verify --access: 1 app admits whom it declares (2 ok, 0 warn, 0 FAIL)"
+    assert access_lines([good])[-1] == summary
+    summary = "verify --access: 1 of 2 apps FAIL (3 ok, 0 warn, 1 FAIL)"
+    assert access_lines([good, bad])[-1] == summary
     assert "FAIL  access app: open to every user" in "\n".join(access_lines([bad]))
