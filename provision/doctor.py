@@ -46,6 +46,7 @@ from provision.options import Output
 from provision.output import out
 from provision.problem_sources import fix_naming_sources
 from provision.proxy_checks import check_caddy_port
+from provision.release_checks import release_checks
 from provision.terms import HEALTH_LIVE_PATH, HEALTH_READY_PATH
 from provision.verify import HostResult, ask_host
 
@@ -217,6 +218,7 @@ class _Doctor:
             version = self.attempt("version", client.version)
             if not isinstance(version, _Failed):
                 self.add(check_version(version))
+                self.checks += release_checks(config, client)
             self.flows(config, client)
             self.checks += group_checks(config.desired.targets, client)
             outpost = self.outpost(config, client)

@@ -12,7 +12,10 @@ of each release:
   (405), slugs are unlimited, a group has ``parents``, and the page cap is an admin setting
   (``/admin/settings/`` ``pagination_max_page_size``, 100 unless lowered);
 - from 2026.5 on, a blueprint is imported in one shot by ``/managed/blueprints/import/``
-  (``/flows/instances/import/`` answers 405) and applications may be hidden (``meta_hide``).
+  (``/flows/instances/import/`` answers 405) and applications may be hidden (``meta_hide``);
+- from 2026.8 on (release notes only: no build here shows it), ``X-Forwarded-*`` is taken only
+  from trusted proxy networks (``AUTHENTIK_LISTEN__TRUSTED_PROXY_CIDRS``), so a proxy outside
+  them gets the 404 page a host not bound gets.
 
 2024.12.5 also accepts the slugs Authentik's OAuth2 URLs use (``authorize``, ``token``): the
 tool refuses them itself on every release (``reserved_slugs``).
@@ -51,6 +54,7 @@ class VersionProfile:
         group_parent_field: where a group names its parent(s).
         page_size_setting: the page cap is an admin setting; ``with_page_settings`` applies it.
         blueprint_import: the endpoint that imports a blueprint file in one shot.
+        trusted_proxy_networks: forwarded headers count only from trusted proxy networks.
         newer_than_known: the server is newer than every profile; the newest one is used.
     """
 
@@ -69,6 +73,7 @@ class VersionProfile:
     group_parent_field: str = "parents"
     page_size_setting: bool = False
     blueprint_import: str = FLOW_IMPORT
+    trusted_proxy_networks: bool = False
     newer_than_known: bool = False
 
     @property
@@ -84,6 +89,12 @@ PROFILE_2025_12 = VersionProfile(
     icon_write="meta_icon",
     slug_max_length=None,
     page_size_setting=True,
+)
+PROFILE_2026_5 = replace(
+    PROFILE_2025_12,
+    version="2026.5.0",
+    name="2026.5",
+    blueprint_import=BLUEPRINT_IMPORT,  # the 2026.8.0-rc1 build, 08c and 14
 )
 
 # Oldest first; each profile holds from its first release until the next profile's.
@@ -105,11 +116,15 @@ PROFILES: tuple[tuple[Release, VersionProfile], ...] = (
     ),
     (
         (2026, 5, 0),
+        PROFILE_2026_5,
+    ),
+    (
+        (2026, 8, 0),
         replace(
-            PROFILE_2025_12,
-            version="2026.5.0",
-            name="2026.5",
-            blueprint_import=BLUEPRINT_IMPORT,  # the 2026.8.0-rc1 build, 08c and 14
+            PROFILE_2026_5,
+            version="2026.8.0",
+            name="2026.8",
+            trusted_proxy_networks=True,  # release notes; the -rc1 build was asked on loopback
         ),
     ),
 )

@@ -27,8 +27,8 @@ from provision.versions import (
         ("2026.2.2", "2025.12", 100, "meta_icon", None, "parents"),
         # From 2026.5 (the 2026.8.0-rc1 build; models of 2026.5.x and 2026.8.x).
         ("2026.5.0", "2026.5", 100, "meta_icon", None, "parents"),
-        ("2026.8.0-rc1", "2026.5", 100, "meta_icon", None, "parents"),
-        ("2026.8.5", "2026.5", 100, "meta_icon", None, "parents"),
+        ("2026.8.0-rc1", "2026.8", 100, "meta_icon", None, "parents"),
+        ("2026.8.5", "2026.8", 100, "meta_icon", None, "parents"),
     ],
 )
 def test_each_release_gets_the_profile_its_behaviour_was_recorded_with(
@@ -65,6 +65,16 @@ def test_the_blueprint_import_and_the_page_cap_follow_the_line(
 ) -> None:
     profile = profile_for(version)
     assert (profile.blueprint_import, profile.page_size_setting) == (endpoint, setting)
+
+
+@pytest.mark.parametrize(
+    ("version", "trusted_only"),
+    [("2024.12.5", False), ("2026.2.2", False), ("2026.5.3", False), ("2026.8.1", True)],
+)
+def test_forwarded_headers_count_only_from_trusted_proxy_networks_from_2026_8(
+    version: str, trusted_only: bool
+) -> None:
+    assert profile_for(version).trusted_proxy_networks is trusted_only
 
 
 def test_a_lowered_page_cap_is_followed() -> None:

@@ -50,7 +50,7 @@ def _settings(store: Store) -> Record:
     return SETTINGS | {
         "pagination_default_page_size": store.version.default_page_size,
         "pagination_max_page_size": store.version.max_page_size,
-        "flags": {},
+        "flags": dict(store.settings_flags),
     }
 
 

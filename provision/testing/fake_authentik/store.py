@@ -57,6 +57,9 @@ class Store:
     browser_sessions: dict[str, Record] = field(default_factory=dict)
     # The per-user, per-page cache of the application list (see api_applications).
     application_lists: dict[tuple[int, int], list[Record]] = field(default_factory=dict)
+    # ``/admin/settings/`` ``flags``: empty on every recorded build; a test may set one the
+    # released 2026.5+ models have (``core_default_app_access``).
+    settings_flags: dict[str, bool] = field(default_factory=dict)
     next_provider_pk: int = 1
     next_user_pk: int = 7
     next_row: int = 1
