@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.versions import authentik_version  # the fixture every fake fixture takes
-
-__all__ = ["authentik_version"]
+# The fake Authentik's fixtures (fake_authentik, authentik_version, authentik_token, ...), as a
+# user of the package gets them: the directories' ``fake`` fixtures are that fake.
+pytest_plugins = ["provision.testing.pytest_plugin"]
 
 REPO = Path(__file__).resolve().parents[1]
 AUTHENTIK_RECORDINGS = REPO / "tests" / "data" / "authentik"  # one directory per release

@@ -31,10 +31,15 @@ class RecordingSleep:
 MakeClient = Callable[..., AuthentikClient]
 
 
+@pytest.fixture(scope="session")
+def authentik_token() -> str:
+    return CANARY_TOKEN
+
+
 @pytest.fixture
-def fake(authentik_version: str) -> Iterator[FakeAuthentik]:
-    with FakeAuthentik(token=CANARY_TOKEN, authentik_version=authentik_version) as server:
-        yield server
+def fake(fake_authentik: FakeAuthentik) -> FakeAuthentik:
+    """The plugin's fake (``authentik_version`` picks its release), with the canary token."""
+    return fake_authentik
 
 
 @pytest.fixture

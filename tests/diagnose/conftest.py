@@ -81,11 +81,16 @@ class Cli:
         assert result.code == 0, result.err
 
 
+@pytest.fixture(scope="session")
+def authentik_token() -> str:
+    return "diagnose-token"
+
+
 @pytest.fixture
-def fake(authentik_version: str) -> Iterator[FakeAuthentik]:
-    with FakeAuthentik(token="diagnose-token", authentik_version=authentik_version) as server:
-        server.state.add_group("media")
-        yield server
+def fake(fake_authentik: FakeAuthentik) -> FakeAuthentik:
+    """The plugin's fake (``authentik_version`` picks its release), with the group ``media``."""
+    fake_authentik.state.add_group("media")
+    return fake_authentik
 
 
 @pytest.fixture

@@ -59,10 +59,15 @@ class Cli:
         return Result(code, captured.out, captured.err)
 
 
+@pytest.fixture(scope="session")
+def authentik_token() -> str:
+    return CANARY
+
+
 @pytest.fixture
-def fake(authentik_version: str) -> Iterator[FakeAuthentik]:
-    with FakeAuthentik(token=CANARY, authentik_version=authentik_version) as server:
-        yield server
+def fake(fake_authentik: FakeAuthentik) -> FakeAuthentik:
+    """The plugin's fake (``authentik_version`` picks its release), with the canary token."""
+    return fake_authentik
 
 
 @pytest.fixture

@@ -7,24 +7,24 @@ it was put on the embedded outpost, as the real one does after its refresh.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from provision.testing.fake_authentik import FakeAuthentik
-from tests.e2e.conftest import CANARY, Cli, hosts
+from tests.e2e.conftest import Cli, hosts
 
 REFRESH_DELAY = 5
 AUTH = "/outpost.goauthentik.io/auth/traefik"
 
 
+# The plugin's fake (tests/e2e/conftest.py), serving a bound provider only after the delay.
+pytestmark = pytest.mark.fake_authentik(outpost_refresh_delay=REFRESH_DELAY)
+
+
 @pytest.fixture
-def fake(authentik_version: str) -> Iterator[FakeAuthentik]:
-    with FakeAuthentik(
-        token=CANARY, authentik_version=authentik_version, outpost_refresh_delay=REFRESH_DELAY
-    ) as server:
-        server.state.add_group("media")
-        yield server
+def fake(fake_authentik: FakeAuthentik) -> FakeAuthentik:
+    fake_authentik.state.add_group("media")
+    return fake_authentik
 
 
 def _asked(fake: FakeAuthentik, host: str) -> int:

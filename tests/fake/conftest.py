@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,19 +13,21 @@ from provision.testing.fake_authentik import FakeAuthentik
 TOKEN = "fake-server-test-token-3c1e"  # distinctive, so a leak is found by a plain search
 
 
-@pytest.fixture
-def fake(authentik_version: str) -> Iterator[FakeAuthentik]:
-    with FakeAuthentik(token=TOKEN, authentik_version=authentik_version) as server:
-        yield server
+@pytest.fixture(scope="session")
+def authentik_token() -> str:
+    return TOKEN
 
 
 @pytest.fixture
-def api(fake: FakeAuthentik) -> Iterator[requests.Session]:
+def fake(fake_authentik: FakeAuthentik) -> FakeAuthentik:
+    """The plugin's fake (``authentik_version`` picks its release)."""
+    return fake_authentik
+
+
+@pytest.fixture
+def api(fake: FakeAuthentik, authentik_api: requests.Session) -> requests.Session:
     """A session sending the superuser token, never through a proxy from the environment."""
-    with requests.Session() as session:
-        session.trust_env = False
-        session.headers["Authorization"] = f"Bearer {TOKEN}"
-        yield session
+    return authentik_api
 
 
 ProviderBody = Callable[[str, str], dict[str, Any]]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +18,15 @@ OWNER = "authentik-provision"
 PROVISION = [sys.executable, "-m", "provision"]
 
 
+@pytest.fixture(scope="session")
+def authentik_token() -> str:
+    return TOKEN
+
+
 @pytest.fixture
-def fake(authentik_version: str) -> Iterator[FakeAuthentik]:
-    with FakeAuthentik(token=TOKEN, authentik_version=authentik_version) as server:
-        yield server
+def fake(fake_authentik: FakeAuthentik) -> FakeAuthentik:
+    """The plugin's fake (``authentik_version`` picks its release)."""
+    return fake_authentik
 
 
 def write_config(
