@@ -1,7 +1,10 @@
 """The rendered blueprint, imported into the fake Authentik, gives the end state of a sync.
 
-One fake receives the blueprint through ``POST /api/v3/flows/instances/import/`` (transcript 08c),
-another runs ``provision sync`` on the same config; then both are read back and compared.
+One fake receives the blueprint through the one-shot import of its release line
+(``profile.blueprint_import``: ``POST /api/v3/flows/instances/import/`` up to 2026.2,
+``POST /api/v3/managed/blueprints/import/`` from 2026.5, transcripts 08c and 14), another runs
+``provision sync`` on the same config; then both are read back and compared, in every mode the
+fake speaks.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ import requests
 from provision.cli import main
 from provision.render import render_blueprint
 from provision.testing.fake_authentik import FakeAuthentik
+from provision.versions import FLOW_IMPORT, profile_for
 from tests.render.render_support import load_case, write_config
+from tests.support.versions import EVERY_MODE
 
 GROUPS = ("media", "admins", "ops")
 APPS: list[dict[str, Any]] = [
@@ -60,9 +65,13 @@ def _document(url: str) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def fakes() -> Iterator[tuple[FakeAuthentik, FakeAuthentik]]:
-    with FakeAuthentik(token="t") as by_sync, FakeAuthentik(token="t") as by_blueprint:
+@pytest.fixture(params=EVERY_MODE)
+def fakes(request: pytest.FixtureRequest) -> Iterator[tuple[FakeAuthentik, FakeAuthentik]]:
+    version = str(request.param)
+    with (
+        FakeAuthentik(token="t", authentik_version=version) as by_sync,
+        FakeAuthentik(token="t", authentik_version=version) as by_blueprint,
+    ):
         for fake in (by_sync, by_blueprint):
             for group in GROUPS:
                 fake.state.add_group(group)
@@ -81,8 +90,10 @@ def _blueprint_text(fake: FakeAuthentik, tmp_path: Path) -> str:
 
 
 def _import(fake: FakeAuthentik, text: str) -> None:
+    """The one-shot import of the fake's release line, as a user would call it."""
+    endpoint = profile_for(fake.version.name).blueprint_import
     response = requests.post(
-        f"{fake.url}/api/v3/flows/instances/import/",
+        fake.url + endpoint,
         headers={"Authorization": f"Bearer {fake.token}"},
         files={"file": ("forward-auth.yaml", text.encode("utf-8"), "application/yaml")},
         timeout=10,
@@ -202,3 +213,23 @@ def test_blueprint_replaces_the_outpost_list_where_sync_merges(
     assert "Someone else's" in _end_state(by_sync)["outpost"]
     assert "Someone else's" not in _end_state(by_blueprint)["outpost"]
     assert len(_end_state(by_blueprint)["outpost"]) == 4
+
+
+def test_each_line_is_imported_by_its_own_endpoint_and_the_other_is_refused(
+    fakes: tuple[FakeAuthentik, FakeAuthentik], tmp_path: Path
+) -> None:
+    _, fake = fakes
+    endpoint = profile_for(fake.version.name).blueprint_import
+    newer = fake.version.name.startswith("2026.8")
+    assert endpoint == ("/api/v3/managed/blueprints/import/" if newer else FLOW_IMPORT)
+    other = FLOW_IMPORT if newer else "/api/v3/managed/blueprints/import/"
+    refused = requests.post(
+        fake.url + other,
+        headers={"Authorization": f"Bearer {fake.token}"},
+        files={
+            "file": ("forward-auth.yaml", _blueprint_text(fake, tmp_path).encode(), "text/yaml")
+        },
+        timeout=10,
+    )
+    assert refused.status_code in (404, 405)  # 2026.8 build: 405 on the old path (08c)
+    assert fake.state.applications() == []
