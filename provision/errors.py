@@ -127,10 +127,27 @@ class AuthentikError(ProvisionError):
         super().__init__(f"{prefix}{message}{suffix}")
 
 
+# Authentik answers an expired token exactly as a wrong one (403 "Token invalid/expired"), and
+# tokens made in its UI expire: on new installs of 2026.8.1 and later after one day.
+EXPIRED_TOKEN_FIX = (
+    "the token may have expired (tokens made in Authentik's UI expire, on new 2026.8 installs"
+    " after one day): create one that does not in Admin → Directory → Tokens and App passwords"
+    " (user: a superuser, intent: API Token, Expiring: off) and put it where AUTHENTIK_TOKEN"
+    " is read from"
+)
+
+
 class AuthError(AuthentikError):
     """The token was missing, rejected, or lacks permission (Authentik answers 403)."""
 
     exit_code = EX_NOPERM
+
+    def __init__(
+        self, message: str, *, method: str = "", path: str = "", status: int | None = None
+    ) -> None:
+        super().__init__(message, method=method, path=path, status=status)
+        if status == 403 and "expired" in message:
+            self.args = (f"{self.args[0]}; {EXPIRED_TOKEN_FIX}",)
 
 
 class NotFound(AuthentikError):

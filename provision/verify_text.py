@@ -15,6 +15,13 @@ from provision.findings import Finding, Via
 from provision.login_redirect import Verdict
 
 _SYNC = "run `provision sync`"
+# From 2026.8 (release notes) X-Forwarded-* counts only from trusted proxy networks; otherwise
+# Authentik matches its own Host and answers the 404 page a host not bound gets.
+_UNTRUSTED_FIX = (
+    "if `provision plan` shows no change and the outpost had time to refresh, add the asking"
+    " machine's address range to AUTHENTIK_LISTEN__TRUSTED_PROXY_CIDRS on the Authentik server"
+    " (default 127.0.0.0/8, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, ::1/128) and restart it"
+)
 _NEVER_SYNCED = "the server has no provider of this config for the host (never synced?)"
 
 TEXT: dict[Finding, tuple[str, str]] = {
@@ -23,7 +30,9 @@ TEXT: dict[Finding, tuple[str, str]] = {
         "{where} answered Authentik's 404 page: host not bound to the embedded outpost"
         " (or outpost not refreshed yet)",
         f"{_SYNC} (it adds the provider to the embedded outpost), then allow the outpost up to"
-        " its refresh interval (5 minutes by default) or restart the Authentik server",
+        " its refresh interval (5 minutes by default) or restart the Authentik server; from"
+        " 2026.8 the same page answers when this machine is outside Authentik's trusted proxy"
+        f" networks, which this answer cannot tell apart: {_UNTRUSTED_FIX}",
     ),
     Finding.NOT_REFRESHED: (
         "{where}: the outpost does not serve this newly bound host yet",
@@ -114,6 +123,8 @@ def describe(verdict: Verdict, asked: Asked, ours: ProviderLogin | None) -> tupl
         text = f"{asked.where} {_served_by(verdict)}, {_not_ours(ours)}"
     elif code == Finding.NOT_BOUND and asked.status != 404:
         text = f"{asked.where} redirected to log in, but {_NEVER_SYNCED}"
+    elif code == Finding.NOT_BOUND and asked.via == Via.PROXY:
+        text, fix = _proxy_not_trusted(asked)
     elif code == Finding.UNPROTECTED and asked.via == Via.OUTPOST:
         text, fix = _skipped_root(asked, ours)
     return text, fix
@@ -151,5 +162,21 @@ def _skipped_root(asked: Asked, ours: ProviderLogin | None) -> tuple[str, str]:
         "change the skip_path_regex so that no line matches '/' (each line is an unanchored"
         " regular expression, matched against the path; for a domain, the whole URL), then"
         f" {_SYNC}; it also undoes a hand edit of the provider in Authentik"
+    )
+    return text, fix
+
+
+def _proxy_not_trusted(asked: Asked) -> tuple[str, str]:
+    """The proxy got the 404 page for a host the outpost serves when asked directly (only then
+    is the proxy's answer reported): Authentik did not take the proxy's X-Forwarded-Host."""
+    text = (
+        f"{asked.where} answered Authentik's 404 page, although the outpost serves this host"
+        " when asked directly: Authentik did not take the proxy's X-Forwarded-Host"
+    )
+    fix = (
+        "from 2026.8 Authentik takes X-Forwarded-* only from its trusted proxy networks: add"
+        " the proxy's address range to AUTHENTIK_LISTEN__TRUSTED_PROXY_CIDRS on the Authentik"
+        " server (default 127.0.0.0/8, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, ::1/128) and"
+        " restart it; on any release, check that the proxy sends X-Forwarded-Host to the outpost"
     )
     return text, fix

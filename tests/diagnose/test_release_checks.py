@@ -12,6 +12,7 @@ import requests
 from provision.release_checks import check_trusted_proxy
 from provision.testing.fake_authentik import FakeAuthentik
 from tests.diagnose.conftest import Cli, Result
+from tests.support.scripted import scripted_server
 from tests.support.versions import EVERY_MODE
 
 SETTINGS = "/api/v3/admin/settings/"
@@ -127,3 +128,30 @@ def test_outpost_addresses_inside_and_outside_the_default_trusted_networks(
     if status == "warn":
         assert "AUTHENTIK_LISTEN__TRUSTED_PROXY_CIDRS" in check.fix
         assert "404 page" in check.reason
+
+
+def test_verify_through_a_proxy_whose_forwarded_headers_are_not_taken_says_so(
+    cli: Cli, fake: FakeAuthentik
+) -> None:
+    """The outpost serves the host when asked directly, but the proxy's question reaches it as
+    if without X-Forwarded-* (what Authentik 2026.8 does with a proxy outside its trusted
+    networks): Authentik's 404 page, which through the proxy is named as such."""
+
+    def untrusted(path: str, query: dict[str, str]) -> tuple[int, str, bytes]:
+        answer = requests.get(
+            fake.url + "/outpost.goauthentik.io/auth/traefik",
+            allow_redirects=False,
+            timeout=5,
+            proxies={"http": "", "https": ""},
+        )
+        return answer.status_code, answer.headers.get("Content-Type", ""), answer.content
+
+    cli.sync()
+    with scripted_server(untrusted) as (proxy, seen):
+        result = cli("verify", "--through", proxy, "--output", "json")
+    assert seen
+    assert result.code == 65, result.out
+    found = {h["host"]: h for h in result.json()["hosts"]}["sonarr.home.example.com"]
+    assert found["classification"] == "not_bound"
+    assert "although the outpost serves this host when asked directly" in found["detail"]
+    assert "AUTHENTIK_LISTEN__TRUSTED_PROXY_CIDRS" in found["fix"]
