@@ -21,8 +21,20 @@ from provision.errors import EX_SOFTWARE, EX_USAGE, ProvisionError
 from provision.options import Output
 
 log = logging.getLogger("provision")
-OUTPUT_HELP = "write here instead of stdout (the directory must exist)"
+OUTPUT_HELP = (
+    "write the rendered file to PATH instead of stdout (the directory must exist); unlike"
+    " the other commands' --output, a path, not a format"
+)
 OUTPUTS = [output.value for output in Output]
+FORMAT_HELP = "text: lines for people (default); json: one JSON document on stdout, always"
+DEMO_HELP = (
+    "plan, sync, sync again (no change), plan --detailed-exitcode and verify against a"
+    " bundled fake Authentik"
+)
+DEMO_DESCRIPTION = (
+    DEMO_HELP[0].upper() + DEMO_HELP[1:] + ", in memory: the bundled example's apps, or with"
+    " --config those of your file (the groups it names are created in the fake first)."
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,13 +60,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     _add_sync(sub)
     _add_plan(sub)
-    sub.add_parser("validate", help="check config and secrets (decrypts; no network)")
+    _command(sub, "validate", "check config and secrets (decrypts; no network)")
     _add_render(sub)
     _add_doctor_verify(sub)
-    sub.add_parser(
-        "demo", help="run plan, sync, sync again and verify against a bundled fake Authentik"
-    )
+    _command(sub, "demo", DEMO_HELP, description=DEMO_DESCRIPTION)
     return parser
+
+
+def _command(
+    sub: argparse._SubParsersAction[_GlobalsParser], name: str, summary: str, **more: Any
+) -> _GlobalsParser:
+    """A command's parser; its ``--help`` opens with the summary the command list shows."""
+    more.setdefault("description", summary[0].upper() + summary[1:] + ".")
+    return sub.add_parser(name, help=summary, **more)
 
 
 def _global_options(parser: argparse.ArgumentParser) -> None:
@@ -71,7 +89,12 @@ def _global_options(parser: argparse.ArgumentParser) -> None:
         help="config file (default: $PROVISION_CONFIG,"
         " ./provision.yaml, /etc/authentik-provision/provision.yaml)",
     )
-    parser.add_argument("--log-format", choices=("text", "json"), default=keep)
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=keep,
+        help="stderr as 'level: message' lines (default) or one JSON record per line",
+    )
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument("-v", "--verbose", action="count", default=keep, help="more log lines")
     verbosity.add_argument(
@@ -121,9 +144,7 @@ def output_path(text: str) -> str:
 
 
 def _add_sync(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
-    sync = sub.add_parser(
-        "sync", help="plan, print the plan, apply it and verify the outpost binding"
-    )
+    sync = _command(sub, "sync", "plan, print the plan, apply it and verify the outpost binding")
     _plan_options(sync)
     sync.add_argument("--force", action="store_true", help="allow plans over the safety limit")
     sync.add_argument(
@@ -149,7 +170,7 @@ def _add_sync(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
 
 
 def _add_plan(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
-    plan = sub.add_parser("plan", help="show what sync would change; writes nothing")
+    plan = _command(sub, "plan", "show what sync would change; writes nothing")
     _plan_options(plan)
     plan.add_argument(
         "--detailed-exitcode",
@@ -163,31 +184,32 @@ def _plan_options(parser: argparse.ArgumentParser) -> None:
         "--prune", action="store_true", help="delete owned objects no longer declared"
     )
     parser.add_argument("--adopt", action="store_true", help="take over unowned objects in the way")
-    parser.add_argument("--output", choices=OUTPUTS, default="text")
+    parser.add_argument("--output", choices=OUTPUTS, default="text", help=FORMAT_HELP)
 
 
 def _add_render(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
-    render = sub.add_parser(
-        "render", help="render Traefik, nginx or Caddy config, or an Authentik blueprint"
+    render = _command(
+        sub, "render", "render Traefik, nginx or Caddy config, or an Authentik blueprint"
     )
     what = render.add_subparsers(dest="what", metavar="WHAT", parser_class=_GlobalsParser)
     what.required = True
-    traefik = what.add_parser("traefik", help="Traefik v3 dynamic config (file provider)")
+    traefik = _command(what, "traefik", "Traefik v3 dynamic config (file provider)")
     traefik.add_argument("--format", choices=("yaml", "json"), default="yaml")
     traefik.add_argument("-o", "--output", type=output_path, metavar="PATH", help=OUTPUT_HELP)
-    for name, text in (("nginx", "nginx server blocks (auth_request)"), ("caddy", "a Caddyfile")):
-        proxy = what.add_parser(name, help=text)
+    for name, text in (("nginx", "server blocks for nginx (auth_request)"), ("caddy", "Caddyfile")):
+        proxy = _command(what, name, text)
         proxy.add_argument("-o", "--output", type=output_path, metavar="PATH", help=OUTPUT_HELP)
-    blueprint = what.add_parser("blueprint", help="an Authentik blueprint with the same end state")
+    blueprint = _command(what, "blueprint", "an Authentik blueprint with the same end state")
     blueprint.add_argument("-o", "--output", type=output_path, metavar="PATH", help=OUTPUT_HELP)
 
 
 def _add_doctor_verify(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
-    doctor = sub.add_parser("doctor", help="diagnose the set-up, one line per check")
-    doctor.add_argument("--output", choices=OUTPUTS, default="text")
-    verify = sub.add_parser(
+    doctor = _command(sub, "doctor", "diagnose the set-up, one ok / warn / FAIL line per check")
+    doctor.add_argument("--output", choices=OUTPUTS, default="text", help=FORMAT_HELP)
+    verify = _command(
+        sub,
         "verify",
-        help="prove each host demands a login (--access: and who may enter)",
+        "prove each host demands a login (--access: and who may enter)",
         description="Ask the outpost (and with --through the proxy) about each declared host"
         " anonymously: a login redirect naming the host's own provider (its client_id) is"
         " protected. The API token is needed to read the providers; it is never sent to the"
@@ -205,7 +227,7 @@ def _add_doctor_verify(sub: argparse._SubParsersAction[_GlobalsParser]) -> None:
         help="also ask Authentik's policy engine (check_access, read-only) that a member of"
         " each declared group may enter and up to three other users may not",
     )
-    verify.add_argument("--output", choices=OUTPUTS, default="text")
+    verify.add_argument("--output", choices=OUTPUTS, default="text", help=FORMAT_HELP)
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
@@ -236,7 +258,7 @@ def _dispatch(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if args.command == "demo":
         from provision.demo import run_demo
 
-        return run_demo(main)
+        return run_demo(main, args.config)
     from provision import commands
 
     handlers: dict[str, Callable[[Any, Mapping[str, str]], int]] = {

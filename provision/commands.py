@@ -31,14 +31,15 @@ EX_CHANGES = 2
 def make_plan(options: PlanOptions | SyncOptions, config: Config, client: AuthentikClient) -> Plan:
     from provision.observe import observe
     from provision.planner import plan
+    from provision.report import counted
 
     before = client.request_count
     actual = observe(client, config.desired.outpost_managed)
     log.info(
-        "read %d proxy providers, %d applications and the embedded outpost in %d requests",
-        len(actual.providers),
-        len(actual.applications),
-        client.request_count - before,
+        "read %s, %s and the embedded outpost in %s",
+        counted(len(actual.providers), "proxy provider"),
+        counted(len(actual.applications), "application"),
+        counted(client.request_count - before, "request"),
     )
     return plan(config.desired, actual, prune=options.prune, adopt=options.adopt)
 

@@ -13,6 +13,7 @@ from provision.changes import (
     CreateProvider,
     DiffValue,
     NewProvider,
+    UpdateApplication,
 )
 from provision.model import DesiredApp
 from provision.plan import Plan
@@ -168,7 +169,13 @@ def _transaction_json(change: Change) -> dict[str, Any]:
     }
 
 
+def counted(number: int, noun: str) -> str:
+    """``1 proxy provider``, ``2 proxy providers``: the noun as the number asks."""
+    return f"{number} {noun}{'s' * (number != 1)}"
+
+
 def applied_text(applied: Sequence[Change], outpost_providers: Sequence[int]) -> str:
+    """What landed: objects by action, and the writes that made them (a transaction is one)."""
     if not applied:
         return "Nothing to apply."
     counts = {
@@ -178,6 +185,20 @@ def applied_text(applied: Sequence[Change], outpost_providers: Sequence[int]) ->
         f"Applied: {counts['create']} added, {counts['update']} changed,"
         f" {counts['delete']} removed."
     )
+    writes = counted(sum(_writes(c) for c in applied), "write")
+    if any(isinstance(c, CreateApplication) for c in applied):
+        writes += ", one transaction per new application with its provider and bindings"
+    text += f" {writes}."
     if any(c.kind == "outpost" for c in applied):
-        text += f" The embedded outpost now lists {len(outpost_providers)} providers (verified)."
+        listed = counted(len(outpost_providers), "provider")
+        text += f"\nThe embedded outpost now lists {listed} (verified)."
     return text
+
+
+def _writes(change: Change) -> int:
+    """The requests that wrote ``change``: one, and one more for an icon set after it."""
+    if isinstance(change, UpdateApplication):
+        return bool(change.body or change.provider is not None) + bool(change.icon)
+    if isinstance(change, CreateApplication | AttachApplication):
+        return 1 + bool(change.icon)
+    return 1

@@ -265,6 +265,8 @@ def _line(result: HostResult) -> str:
 def _summary(total: int, protected: int) -> str:
     if total == 0:
         return "verify: no hosts declared"
+    if protected == total == 1:
+        return "verify: the 1 host demands a login"
     if protected == total:
-        return f"verify: all {total} host{'s' if total != 1 else ''} demand a login"
+        return f"verify: all {total} hosts demand a login"
     return f"verify: {total - protected} of {total} hosts FAIL; {protected} demand a login"
