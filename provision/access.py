@@ -1,4 +1,4 @@
-"""Who may enter, checked against Authentik's policy engine: the pure decisions (DESIGN §9).
+"""Who may enter, checked against Authentik's policy engine: the pure decisions (docs/access.md).
 
 For an app restricted to groups, one active member of each group must pass ``check_access``
 and up to three active users outside all of its groups must be refused. An app open to every

@@ -70,7 +70,7 @@ def _undeclared(
 
 def _members(client: AuthentikClient, group_pk: str) -> tuple[User, ...]:
     """The group's active direct members; checked here too, as Authentik ignores filters it
-    does not know rather than refusing them (DESIGN §7)."""
+    does not know rather than refusing them (docs/authentik.md)."""
     return tuple(u for u in _people(client.list_users(group_pk=group_pk)) if group_pk in u.groups)
 
 

@@ -18,7 +18,7 @@ EXIT_PRIORITY = (EX_CONFIG, EX_NOPERM, EX_TEMPFAIL, EX_DATAERR)
 
 @dataclass(frozen=True)
 class Check:
-    """One line of the doctor's checklist; ``exit_code`` says what a FAIL means (DESIGN §1)."""
+    """One line of the doctor's checklist; ``exit_code`` says what a FAIL means (docs/cli.md)."""
 
     name: str
     status: CheckStatus

@@ -26,7 +26,7 @@ from provision.problem_sources import fix_naming_sources
 from provision.secrets import MIN_SECRET_KEY_LENGTH, Secrets
 from provision.versions import NEWEST_KNOWN, profile_for
 
-# Providers need an invalidation flow from this release on (DESIGN §3).
+# Providers need an invalidation flow from this release on (docs/objects.md).
 SYNC = "run `provision sync`"
 
 

@@ -81,7 +81,7 @@ def _sops_file_beside(settings: Settings, path: Path, env: Mapping[str, Any]) ->
 
 
 def desired_state(settings: Settings) -> DesiredState:
-    """Apply the defaults of DESIGN §2 to each app; text fields as Authentik stores them.
+    """Apply the defaults of docs/config.md to each app; text fields as Authentik stores them.
 
     Authentik trims every text field it stores (``model.stored_text``), so the declared
     values are trimmed here, once: compared as written, a trailing newline or space would be
@@ -97,7 +97,7 @@ def desired_state(settings: Settings) -> DesiredState:
 
 
 def _desired_domain(domain: DomainSettings, settings: Settings) -> DesiredApp:
-    """A domain as a ``forward_domain`` target logging in at its auth host (DESIGN §10)."""
+    """A domain as a ``forward_domain`` target logging in at its auth host (docs/proxies.md)."""
     d = settings.defaults
     name = domain.name or str(domain.domain)  # the name is text, not the parsed domain
     return DesiredApp(

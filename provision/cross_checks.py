@@ -3,11 +3,11 @@
 Every check compares parsed values (``provision.names``), never the YAML as written: a host or
 domain in Unicode and in punycode is one name, and a value that does not parse is reported by
 its field's own check and left out here. Access rules are checked on the parsed values
-(DESIGN §9); hosts, names and slugs are unique across apps and domains (a domain's host is its
+(docs/access.md); hosts, names and slugs are unique across apps and domains (a domain's host is its
 auth host). The outpost matches a ``forward_domain`` provider by a plain suffix of the host,
 with no dot boundary: ``example.com`` also takes ``notexample.com``. A config where that would
 happen to a name it declares, or where one domain ends with another without a dot, is refused
-(DESIGN §10).
+(docs/proxies.md).
 """
 
 from __future__ import annotations

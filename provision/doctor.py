@@ -1,7 +1,7 @@
 """``provision doctor``: the forward-auth set-up checked end to end, one ok / warn / FAIL line each.
 
 The checks run in dependency order; when one fails, those that need its answer are reported
-as skipped rather than attempted. The exit code comes from the worst failure (DESIGN §1).
+as skipped rather than attempted. The exit code comes from the worst failure (docs/cli.md).
 """
 
 from __future__ import annotations

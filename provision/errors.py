@@ -1,6 +1,6 @@
 """The one error tree of the project; every expected failure is a ``ProvisionError``.
 
-    ProvisionError                       exit code (sysexits, see DESIGN §1)
+    ProvisionError                       exit code (sysexits, see docs/cli.md)
     ├── UsageError                       64  bad command line
     ├── ConfigError                      78  config or secrets file, field, sops failure
     ├── PlanError                        65  desired state cannot be applied as given

@@ -15,7 +15,7 @@ from provision.model import DesiredApp
 FlowRef = TypeVar("FlowRef")
 ProviderValue = TypeVar("ProviderValue")
 
-POLICY_ENGINE_MODE = "any"  # with no binding, every user passes (DESIGN §9)
+POLICY_ENGINE_MODE = "any"  # with no binding, every user passes (docs/access.md)
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class ProviderFields(Generic[FlowRef]):
             invalidation_flow=flow(app.invalidation_flow),
             access_token_validity=app.access_token_validity,
             skip_path_regex=app.skip_path_regex,
-            # A domain (forward_domain) serves every host under its cookie domain (DESIGN §10).
+            # A domain (forward_domain) serves every host under its cookie domain (docs/proxies.md).
             cookie_domain=app.cookie_domain if app.is_domain else None,
         )
 

@@ -20,7 +20,7 @@ from provision.versions import VersionProfile, newest_profile
 class Access:
     """Who may open an application: members of ``groups``, or every authenticated user.
 
-    Exactly one of the two holds; the config resolves it once (app over defaults, DESIGN §2).
+    Exactly one of the two holds; the config resolves it once (app over defaults, docs/config.md).
     """
 
     groups: tuple[str, ...] = ()
@@ -54,7 +54,7 @@ class DesiredApp:
 
     A declared app is ``forward_single`` for its ``host``; a declared domain is
     ``forward_domain`` with ``host`` = its auth host and ``cookie_domain`` = the domain, and
-    protects every host under the domain that has no app of its own (DESIGN §10).
+    protects every host under the domain that has no app of its own (docs/proxies.md).
     """
 
     host: Host
@@ -310,5 +310,6 @@ def parse_outpost(data: Mapping[str, Any]) -> EmbeddedOutpost:
 
 
 def normalise_host_url(url: str) -> str:
-    """An external host without what the outpost ignores (``names.served_form``, DESIGN §7)."""
+    """An external host without what the outpost ignores (``names.served_form``,
+    docs/authentik.md)."""
     return served_form(url)

@@ -98,7 +98,7 @@ class Host(Parsed):
 
     def suffix_clash(self, domain: Host) -> bool:
         """Whether the outpost's plain suffix match takes this name for ``domain`` although it
-        is not under it (``notexample.com`` ends with ``example.com``, DESIGN §10)."""
+        is not under it (``notexample.com`` ends with ``example.com``, docs/forward-auth.md)."""
         return self.endswith(domain) and not self.is_under(domain)
 
 
@@ -171,7 +171,7 @@ def served_form(url: str) -> str:
 
     The outpost matches the host exactly (case and IDNA spelling included), so only what it
     ignores is dropped: the case of the scheme, surrounding spaces and a trailing slash
-    (stored as given, DESIGN §7). Comparing this form, an owned provider whose host is in
+    (stored as given, docs/authentik.md). Comparing this form, an owned provider whose host is in
     another case or in Unicode is drift, and ``sync`` writes the canonical host back.
     """
     scheme, found, rest = url.strip().partition("://")
@@ -182,8 +182,8 @@ def served_form(url: str) -> str:
 class ExternalHost:
     """A provider's ``external_host``: scheme, canonical host, optional port and path.
 
-    The outpost picks a provider by host and port alone (``key``, DESIGN §10): the scheme is
-    only where it sends the browser back to, so two providers whose external hosts differ
+    The outpost picks a provider by host and port alone (``key``, docs/forward-auth.md): the
+    scheme is only where it sends the browser back to, so two providers whose external hosts differ
     only in scheme, case or IDNA spelling serve one host.
     """
 

@@ -67,7 +67,7 @@ class Plan:
         return 1 if self.outpost is not None else 0
 
     def raise_if_unsafe(self, *, force: bool) -> None:
-        """Refuse mass deletions/updates of owned apps unless forced (DESIGN §4)."""
+        """Refuse mass deletions/updates of owned apps unless forced (docs/ownership.md)."""
         if force or self.owned_apps == 0:
             return
         deletions = {

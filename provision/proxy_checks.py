@@ -1,10 +1,10 @@
 """Doctor checks of the proxy settings that the outpost's host matching depends on.
 
 The outpost matches ``X-Forwarded-Host`` exactly against the host of ``external_host``, port
-included (DESIGN §10). The rendered nginx sends ``$host`` (never a port), and Traefik's ports
-live in its static config, not here; Caddy's ``forward_auth`` passes the client's Host as it
-came, so sites on ``caddy.port`` other than the scheme's default are asked with that port,
-which no ``https://<host>`` external host matches.
+included (docs/forward-auth.md). The rendered nginx sends ``$host`` (never a port), and
+Traefik's ports live in its static config, not here; Caddy's ``forward_auth`` passes the
+client's Host as it came, so sites on ``caddy.port`` other than the scheme's default are
+asked with that port, which no ``https://<host>`` external host matches.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The render settings of each reverse proxy (``traefik:``, ``nginx:``, ``caddy:``, DESIGN §2)."""
+"""The render settings of each reverse proxy (``traefik:``, ``nginx:``, ``caddy:``;
+docs/config.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``sync --verify``: wait for the outpost to serve the hosts this run bound (DESIGN §10).
+"""``sync --verify``: wait for the outpost to serve the hosts this run bound (docs/forward-auth.md).
 
 The outpost picks up a newly bound provider only on its next refresh (a push on save and a
 random delay of up to 9 s, else every 5 minutes), and answers its 404 page for the host until

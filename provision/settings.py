@@ -1,4 +1,4 @@
-"""Settings and desired state as one pydantic-settings model (DESIGN §2).
+"""Settings and desired state as one pydantic-settings model (docs/config.md).
 
 Values come from the YAML file and ``PROVISION_<SECTION>__<KEY>`` environment variables, the
 environment winning. Field checks live here; checks across apps live in ``provision.config``.
@@ -100,8 +100,8 @@ class OutpostSettings(_Section):
     authentik_host: str | None = None
     authentik_host_browser: str | None = None
     # sync --verify polls hosts bound in that run this long: the outpost picks up a new
-    # binding only on its next refresh (DESIGN §10). Real servers took up to 60 s (2024.12.5)
-    # and 70 s (the 2026.8 build) after the outpost PATCH; 90 s covers both with a margin.
+    # binding only on its next refresh (docs/forward-auth.md). Real servers took up to 60 s
+    # (2024.12.5) and 70 s (the 2026.8 build) after the outpost PATCH; 90 s covers both.
     refresh_wait: float = Field(default=90.0, ge=0, le=3600)
 
     _hosts = field_validator("authentik_host", "authentik_host_browser")(
@@ -126,7 +126,7 @@ class DefaultsSettings(_Section):
 
 
 class AccessFields(_Section):
-    """``groups`` or ``any_user``: the one access rule of an app or a domain (DESIGN §9)."""
+    """``groups`` or ``any_user``: the one access rule of an app or a domain (docs/access.md)."""
 
     groups: tuple[str, ...] = ()
     any_user: bool | None = None
@@ -196,7 +196,7 @@ class AppSettings(AccessFields):
 
 class DomainSettings(AccessFields):
     """One ``domains:`` entry: a ``forward_domain`` provider for every host under ``domain``
-    without an app of its own, logging in at ``auth_host`` (DESIGN §10). That the auth host
+    without an app of its own, logging in at ``auth_host`` (docs/proxies.md). That the auth host
     is under the domain is checked with the other domain checks (``provision.cross_checks``)."""
 
     domain: Domain
@@ -268,7 +268,7 @@ def access_problem(
 
 
 class Settings(BaseSettings):
-    """The whole config file; see DESIGN §2 for every key."""
+    """The whole config file; see docs/config.md for every key."""
 
     model_config = SettingsConfigDict(
         env_prefix="PROVISION_", env_nested_delimiter="__", extra="forbid", frozen=True

@@ -13,7 +13,7 @@ EMBEDDED_OUTPOST = "goauthentik.io/outposts/embedded"
 DEFAULT_AUTHORIZATION_FLOW = "default-provider-authorization-implicit-consent"
 DEFAULT_INVALIDATION_FLOW = "default-provider-invalidation-flow"
 
-# The outpost's endpoints (DESIGN §6, §10).
+# The outpost's endpoints (docs/forward-auth.md).
 OUTPOST_PREFIX = "/outpost.goauthentik.io"
 TRAEFIK_AUTH_PATH = f"{OUTPOST_PREFIX}/auth/traefik"
 NGINX_AUTH_PATH = f"{OUTPOST_PREFIX}/auth/nginx"

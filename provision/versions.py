@@ -1,4 +1,4 @@
-"""How one Authentik release behaves, as a pure value read once per run (DESIGN §8).
+"""How one Authentik release behaves, as a pure value read once per run (docs/versions.md).
 
 Every difference between releases that the tool must respect is a field of ``VersionProfile``;
 the planner and the applier consult the profile, never a version number. The facts come from

@@ -1,7 +1,7 @@
 """Resource-named calls on the Authentik API; each returns the JSON Authentik answers.
 
 Translation into the product's model happens elsewhere; this module knows only Authentik's
-paths, filters and quirks (see DESIGN §7: which filters work, the application list cache).
+paths, filters and quirks (see docs/authentik.md: which filters work, the application list cache).
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ class AuthentikClient:
         return self._transport.object_or_none(f"{API}/admin/settings/") or {}
 
     def version_profile(self) -> VersionProfile:
-        """How this server behaves (DESIGN §8): ``/admin/version/`` is read once per client
+        """How this server behaves (docs/versions.md): ``/admin/version/`` is read once per client
         (from 2025.12 with the page cap of ``/admin/settings/``), and list calls use the
         profile's page size from then on."""
         if self._profile is None:
@@ -173,7 +173,8 @@ class AuthentikClient:
     def list_users(
         self, group_pk: str | None = None, active: bool | None = True
     ) -> list[JSONObject]:
-        """Users, all or the direct members of one group (``groups_by_pk``), paged (DESIGN §9)."""
+        """Users, all or the direct members of one group (``groups_by_pk``), paged
+        (docs/access.md)."""
         params: dict[str, str] = {}
         if group_pk is not None:
             params["groups_by_pk"] = group_pk

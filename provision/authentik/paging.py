@@ -1,7 +1,7 @@
 """Reading every page of an Authentik list endpoint, as few round trips apart as possible.
 
 Authentik pages by number: ``pagination`` carries ``next`` (0 = none), ``current``,
-``total_pages`` and ``count`` (DESIGN §7). Releases cap the page size differently (2026.2.2:
+``total_pages`` and ``count`` (docs/authentik.md). Releases cap the page size differently (2026.2.2:
 100), so a list can take several pages; after the first, the rest are asked for at once, a
 few at a time, and each answer is checked. Objects added or removed while the pages are read
 shift them: one object can be listed on two pages, another on none. So the pages must agree

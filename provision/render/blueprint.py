@@ -1,4 +1,4 @@
-"""An Authentik blueprint with the same end state as ``provision sync`` (DESIGN §3).
+"""An Authentik blueprint with the same end state as ``provision sync`` (docs/objects.md).
 
 Flows and groups are referenced with ``!Find`` and objects of the blueprint itself with
 ``!KeyOf``, so the file holds no primary keys and applies to any Authentik instance.
@@ -184,7 +184,7 @@ def _application_entry(app: DesiredApp, owner: str) -> dict[str, Any]:
 
 
 def _binding_entries(app: DesiredApp) -> list[dict[str, Any]]:
-    # any_user: no binding at all; with policy_engine_mode any, every user passes (DESIGN §9).
+    # any_user: no binding at all; with policy_engine_mode any, every user passes (docs/access.md).
     return [
         {
             "model": POLICY_BINDING,

@@ -3,7 +3,7 @@
 Per host, in this order (``route`` keeps it): client-sent ``X-authentik-*`` headers are
 deleted, ``/outpost.goauthentik.io/*`` goes to the outpost, ``forward_auth`` asks
 ``/outpost.goauthentik.io/auth/caddy`` (anonymous: the outpost's redirect to its login start)
-and copies the identity headers, then the backend (DESIGN §10). A domain gets a block for its
+and copies the identity headers, then the backend (docs/proxies.md). A domain gets a block for its
 auth host and one for ``*.<domain>`` (Caddy's wildcard is one label; a declared host's own site
 is more specific and wins).
 """

@@ -1,6 +1,6 @@
 """What every proxy rendering shares: the outpost's headers and paths, and safe values.
 
-Traefik, nginx and Caddy all ask the same embedded outpost (DESIGN §6, §10) and copy the same
+Traefik, nginx and Caddy all ask the same embedded outpost (docs/proxies.md) and copy the same
 identity headers onto the request; only the syntax differs.
 """
 
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from provision.upstream import unsafe_characters
 
-# The headers the outpost answers with (DESIGN §6); each proxy copies them onto the request.
+# The headers the outpost answers with (docs/forward-auth.md); each proxy copies them onto the
+# request.
 AUTH_RESPONSE_HEADERS = (
     "X-authentik-username",
     "X-authentik-groups",

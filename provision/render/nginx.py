@@ -3,7 +3,7 @@
 Each host asks the outpost with ``auth_request`` (``/outpost.goauthentik.io/auth/nginx``
 answers 401 when nobody is logged in; nginx then redirects to the outpost's ``start``), copies
 the identity headers onto the backend request, and routes ``/outpost.goauthentik.io/`` to the
-outpost (DESIGN §10). A domain gets a block for its auth host and one for every host under it
+outpost (docs/proxies.md). A domain gets a block for its auth host and one for every host under it
 (``server_name .example.com``: nginx prefers a declared host's exact name to it).
 """
 

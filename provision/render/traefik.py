@@ -1,4 +1,4 @@
-"""Traefik v3 dynamic configuration (file provider) for the declared hosts (DESIGN §6).
+"""Traefik v3 dynamic configuration (file provider) for the declared hosts (docs/proxies.md).
 
 Per host: a router sending ``/outpost.goauthentik.io/`` to the outpost, and, for apps with a
 ``backend``, the app router behind the header-stripping and forwardAuth middlewares. A domain

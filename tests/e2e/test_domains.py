@@ -1,4 +1,4 @@
-"""Domain mode end to end: a forward_domain provider for hosts under a domain (DESIGN §10)."""
+"""Domain mode end to end: a forward_domain provider for hosts under a domain (docs/proxies.md)."""
 
 from __future__ import annotations
 

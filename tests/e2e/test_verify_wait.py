@@ -1,4 +1,4 @@
-"""``sync --verify`` waits for the outpost to pick up the hosts it bound (DESIGN §10).
+"""``sync --verify`` waits for the outpost to pick up the hosts it bound (docs/forward-auth.md).
 
 The fake outpost serves a newly bound provider only ``outpost_refresh_delay`` seconds after
 it was put on the embedded outpost, as the real one does after its refresh.

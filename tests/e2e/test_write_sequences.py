@@ -1,4 +1,4 @@
-"""The exact writes a sync sends, per scenario: (method, path, body), in order (DESIGN §4).
+"""The exact writes a sync sends, per scenario: (method, path, body), in order (docs/ownership.md).
 
 Each sync runs one write at a time (authentik.concurrency = 1), so the order is the plan's.
 """
@@ -147,7 +147,7 @@ def test_resync_group_change_and_prune_send_exactly_what_differs(
     cli.config(apps[:1], authentik=SERIAL)
     fake.clear_log()
     assert cli("sync", "--prune").code == 0
-    # Outpost entry first, then the application, then its provider (DESIGN §4).
+    # Outpost entry first, then the application, then its provider (docs/ownership.md).
     assert _writes(fake) == [
         ("PATCH", _outpost_path(fake), {"providers": [sonarr["provider"]]}),
         ("DELETE", "/api/v3/core/applications/radarr/", None),

@@ -1,4 +1,4 @@
-"""Every error class exits with the code DESIGN §1 gives it; only what can heal exits 75."""
+"""Every error class exits with the code docs/cli.md gives it; only what can heal exits 75."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from provision import errors
 from provision.errors import ProvisionError
 
-# DESIGN §1: 64 usage, 65 cannot apply as given, 75 can heal (systemd restarts), 77 token,
+# docs/cli.md: 64 usage, 65 cannot apply as given, 75 can heal (systemd restarts), 77 token,
 # 78 config or secrets. The unit's RestartPreventExitStatus is 64 65 77 78.
 EXPECTED = {
     "ProvisionError": 70,

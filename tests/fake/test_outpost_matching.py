@@ -1,4 +1,5 @@
-"""The fake outpost picks providers by host as the real one does (DESIGN §10), for each proxy.
+"""The fake outpost picks providers by host as the real one does (docs/forward-auth.md), for
+each proxy.
 
 Traefik and Caddy send the original request in ``X-Forwarded-*`` (anonymous: 302 to the
 authorize URL naming the provider's client_id); nginx sends ``X-Original-URL`` and the host in

@@ -3,7 +3,7 @@
 One domain (``dom.example.test``, logging in at ``auth.dom.example.test``, its backend behind
 every host under it) and one declared app under it with its own backend. Each proxy must send
 an undeclared host under the domain through the domain's provider, and the declared host
-through its own (the outpost's exact match, DESIGN §10).
+through its own (the outpost's exact match, docs/forward-auth.md).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What the outpost sees of a port in the Host header, through the real nginx and Caddy.
 
-The outpost matches the host with its port (DESIGN §10). The rendered nginx asks it with
+The outpost matches the host with its port (docs/forward-auth.md). The rendered nginx asks it with
 ``$host`` (no port), so a site on any port is matched; Caddy's ``forward_auth`` passes the Host
 as the browser sent it, so a site on a port browsers must name is not (``doctor`` warns about
 ``caddy.port``).

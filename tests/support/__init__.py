@@ -13,8 +13,8 @@ import requests
 
 from provision.testing.fake_authentik import FakeAuthentik
 
-# DESIGN §6: the headers the outpost answers with, in its order. The tests keep their own copy,
-# so a change to the renderer's list cannot pass unnoticed.
+# docs/forward-auth.md: the headers the outpost answers with, in its order. The tests keep their
+# own copy, so a change to the renderer's list cannot pass unnoticed.
 IDENTITY_HEADERS = (
     "X-authentik-username",
     "X-authentik-groups",

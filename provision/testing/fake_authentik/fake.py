@@ -58,7 +58,8 @@ class FakeAuthentik:
         self.ready = True
         self.on_write: OnWrite | None = None
         self.state = FakeState(f"http://{HOST}", self.readonly_token, self.version)
-        # Seconds until a newly bound provider is served (the outpost's refresh; DESIGN §10).
+        # Seconds until a newly bound provider is served (the outpost's refresh,
+        # docs/forward-auth.md).
         self.outpost = OutpostView(outpost_refresh_delay)
         self._port = port
         self._log = RequestLog()

@@ -1,4 +1,4 @@
-"""Which providers the embedded outpost serves, and for which host (DESIGN §10).
+"""Which providers the embedded outpost serves, and for which host (docs/forward-auth.md).
 
 The real outpost does not read the provider list on each request: it refreshes its own copy,
 1-16 s after the outpost PATCH in the recordings (file 13, refresh trials), for a newly bound
@@ -71,7 +71,7 @@ def served_providers(store: Store, view: OutpostView) -> list[Record]:
 
 
 def bound_provider(store: Store, host: str, view: OutpostView | None = None) -> Record | None:
-    """The provider serving ``host``, matched as the real outpost does (DESIGN §10).
+    """The provider serving ``host``, matched as the real outpost does (docs/forward-auth.md).
 
     First the exact host (port included, case-sensitive) of each ``external_host``; only when
     none matches, the ``forward_domain`` provider whose ``cookie_domain`` (a leading dot
