@@ -98,7 +98,11 @@ def _global_options(parser: argparse.ArgumentParser) -> None:
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument("-v", "--verbose", action="count", default=keep, help="more log lines")
     verbosity.add_argument(
-        "-q", "--quiet", action="store_true", default=keep, help="only warnings and errors"
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=keep,
+        help="only warnings and errors (no progress)",
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from provision.loading import connect, load, load_secrets
@@ -21,8 +21,10 @@ from provision.output import Document, out, reported
 
 if TYPE_CHECKING:
     from provision.authentik import AuthentikClient
+    from provision.changes import Change
     from provision.config import Config
     from provision.plan import Plan
+    from provision.progress import ApplyProgress
 
 log = logging.getLogger(__name__)
 EX_CHANGES = 2
@@ -120,21 +122,39 @@ def _apply(
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    progress, on_change = _progress(result_plan)
     try:
         return apply(
             result_plan,
             client,
             concurrency=config.settings.authentik.concurrency,
-            on_change=lambda c: log.debug("applied %s %s %s", c.action, c.kind, c.name),
+            on_change=on_change,
             stop=stop,
             stop_code=lambda: EX_TERMINATED if signal.SIGTERM in received else EX_INTERRUPTED,
         )
     except ApplyFailedError as failed:
+        progress.finish()
         _report_failure(output, failed, document)
         raise
     finally:
+        progress.finish()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _progress(result_plan: Plan) -> tuple[ApplyProgress, Callable[[Change], None]]:
+    """The apply's progress (``provision.progress``), and the callback told of each change."""
+    from provision.progress import ApplyProgress
+    from provision.report import writes_of
+
+    total = sum(writes_of(change) for change in result_plan.changes)
+    progress = ApplyProgress(total, sys.stderr, terminal=sys.stderr.isatty())
+
+    def on_change(change: Change) -> None:
+        log.debug("applied %s %s %s", change.action, change.kind, change.name)
+        progress.wrote(writes_of(change))
+
+    return progress, on_change
 
 
 def _report_failure(output: Output, failed: Any, document: Document) -> None:

@@ -185,7 +185,7 @@ def applied_text(applied: Sequence[Change], outpost_providers: Sequence[int]) ->
         f"Applied: {counts['create']} added, {counts['update']} changed,"
         f" {counts['delete']} removed."
     )
-    writes = counted(sum(_writes(c) for c in applied), "write")
+    writes = counted(sum(writes_of(c) for c in applied), "write")
     if any(isinstance(c, CreateApplication) for c in applied):
         writes += ", one transaction per new application with its provider and bindings"
     text += f" {writes}."
@@ -195,7 +195,7 @@ def applied_text(applied: Sequence[Change], outpost_providers: Sequence[int]) ->
     return text
 
 
-def _writes(change: Change) -> int:
+def writes_of(change: Change) -> int:
     """The requests that wrote ``change``: one, and one more for an icon set after it."""
     if isinstance(change, UpdateApplication):
         return bool(change.body or change.provider is not None) + bool(change.icon)
