@@ -8,7 +8,6 @@ empty body, ``null``, an HTML page, a list or an object of the wrong shape: not 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,12 +105,17 @@ class Run:
     swapped: int
 
 
+@pytest.fixture(scope="session")
+def authentik_token() -> str:
+    return TOKEN
+
+
 @pytest.fixture
-def fake() -> Iterator[FakeAuthentik]:
-    with FakeAuthentik(token=TOKEN) as server:
-        server.add_user("alice", ["media"])
-        server.add_user("bob", ["staff"])
-        yield server
+def fake(fake_authentik: FakeAuthentik) -> FakeAuthentik:
+    """The plugin's fake (the newest release), with this module's token and two users."""
+    fake_authentik.add_user("alice", ["media"])
+    fake_authentik.add_user("bob", ["staff"])
+    return fake_authentik
 
 
 def _config(path: Path, url: str, outpost: str, *, changed: bool = False) -> Path:

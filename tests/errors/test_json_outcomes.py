@@ -5,7 +5,6 @@ nothing on stdout for an error that happens before the plan (the error goes to s
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +26,16 @@ JSON_COMMANDS = {
 }
 
 
+@pytest.fixture(scope="session")
+def authentik_token() -> str:
+    return TOKEN
+
+
 @pytest.fixture
-def fake() -> Iterator[FakeAuthentik]:
-    with FakeAuthentik(token=TOKEN) as server:
-        server.add_user("alice", ["media"])
-        yield server
+def fake(fake_authentik: FakeAuthentik) -> FakeAuthentik:
+    """The plugin's fake (the newest release), with this module's token and a user."""
+    fake_authentik.add_user("alice", ["media"])
+    return fake_authentik
 
 
 def _config(tmp_path: Path, fake: FakeAuthentik, hosts: int = 1, **extra: Any) -> Path:

@@ -6,7 +6,6 @@ speaks; the outpost keys providers by host and port alone, so it would shadow th
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,10 +19,15 @@ TOKEN = "spellings-token-3c9a1e"
 pytestmark = pytest.mark.parametrize("authentik_version", AUTHENTIK_VERSIONS, indirect=True)
 
 
+@pytest.fixture(scope="session")
+def authentik_token() -> str:
+    return TOKEN
+
+
 @pytest.fixture
-def fake(authentik_version: str) -> Iterator[FakeAuthentik]:
-    with FakeAuthentik(token=TOKEN, authentik_version=authentik_version) as server:
-        yield server
+def fake(fake_authentik: FakeAuthentik) -> FakeAuthentik:
+    """The plugin's fake (``authentik_version`` picks its release), with this module's token."""
+    return fake_authentik
 
 
 def _sync(tmp_path: Path, fake: FakeAuthentik, host: str) -> int:
