@@ -1,6 +1,7 @@
-"""The Authentik releases the tests run the fake as, and the fixture that picks one.
+"""The Authentik releases the tests run the fake as.
 
-Fake fixtures take ``authentik_version``; a test asks for a release with
+Fake fixtures take ``authentik_version`` (``provision.testing.pytest_plugin``: the newest
+release unless a test asks); a test asks for releases with
 ``@pytest.mark.parametrize("authentik_version", AUTHENTIK_VERSIONS, indirect=True)``.
 
 ``AUTHENTIK_VERSIONS`` (the end-to-end suite's) holds the two releases the tool's users run
@@ -13,20 +14,9 @@ change, never open) and every recorded transcript in ``tests/fake``.
 
 from __future__ import annotations
 
-import pytest
-
 from provision.testing.fake_authentik import AUTHENTIK_VERSIONS as EVERY_MODE
 from provision.testing.fake_authentik import NEWEST
 
 AUTHENTIK_VERSIONS = ("2025.10.3", "2026.2.2")
-DEFAULT = NEWEST
-"""The release fake fixtures speak unless a test asks for another."""
 
-__all__ = ["AUTHENTIK_VERSIONS", "DEFAULT", "EVERY_MODE", "NEWEST", "authentik_version"]
-
-
-@pytest.fixture
-def authentik_version(request: pytest.FixtureRequest) -> str:
-    """The release a test's fake speaks: its indirect parameter, else ``DEFAULT``."""
-    version: str = getattr(request, "param", DEFAULT)
-    return version
+__all__ = ["AUTHENTIK_VERSIONS", "EVERY_MODE", "NEWEST"]
