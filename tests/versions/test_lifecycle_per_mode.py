@@ -14,11 +14,12 @@ from collections.abc import Iterator
 import pytest
 
 from provision.testing.fake_authentik import FakeAuthentik
-from tests.e2e.conftest import Cli, cli, fake, hosts
+from tests.e2e.conftest import Cli, authentik_token, cli, fake, hosts
 from tests.e2e.test_never_open import OpenWatch
 from tests.support.versions import AUTHENTIK_VERSIONS, EVERY_MODE
 
-__all__ = ["cli", "fake"]  # the end-to-end fixtures, used here as they are there
+# The end-to-end fixtures, used here as they are there (the token is the canary the CLI uses).
+__all__ = ["authentik_token", "cli", "fake"]
 
 # Every mode the end-to-end suite leaves out runs here.
 NEW_MODES = tuple(version for version in EVERY_MODE if version not in AUTHENTIK_VERSIONS)
