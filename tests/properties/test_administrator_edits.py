@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -56,6 +57,7 @@ FOREIGN_SPELLINGS = (
     "http://sonarr.home.example.com",
     "https://bücher.example.org",
     "http://xn--bcher-kva.example.org",
+    "https://AUTH.home.example.com",
 )
 BINDING_EDITS = ("disable", "negate", "delete", "duplicate")
 OWNED_FIELD_EDITS: tuple[tuple[str, str, Any], ...] = (
@@ -181,11 +183,17 @@ class AdministratorEdits(RuleBasedStateMachine):
         return sorted(owned, key=lambda a: a["slug"])
 
     def owned_bindings(self) -> list[dict[str, Any]]:
-        """By application slug, subject name and order, so a run replays the same way."""
+        """Group and user bindings by application slug, subject name and order, so a run
+        replays the same way (a policy binding's policy is not in the fake: the API refuses
+        to save it again)."""
         slugs = {a["pk"]: a["slug"] for a in self.owned_applications()}
         names = {g["pk"]: g["name"] for g in self.fake.state.groups()}
         names |= {pk: name for name, pk in self.world.users.items()}
-        bound = [b for b in self.fake.state.policy_bindings() if b["target"] in slugs]
+        bound = [
+            b
+            for b in self.fake.state.policy_bindings()
+            if b["target"] in slugs and b["policy"] is None
+        ]
         return sorted(
             bound,
             key=lambda b: (slugs[b["target"]], names.get(b["group"] or b["user"], ""), b["order"]),
@@ -211,6 +219,20 @@ class AdministratorEdits(RuleBasedStateMachine):
         apps = self.owned_applications()
         body = {"target": apps[which % len(apps)]["pk"], "user": self.world.users[user]}
         self.world.api("POST", "policies/bindings/", {**body, "order": 7})
+
+    @rule(which=st.integers(0, 3))
+    def bind_a_policy(self, which: int) -> None:
+        """An expression policy bound by hand. The fake has no policy objects and its engine
+        runs none, so the binding is put in its store as Authentik keeps one."""
+        apps = self.owned_applications()
+        with self.fake.state.lock:
+            pk = str(uuid.uuid4())
+            self.fake.state.store.bindings[pk] = {
+                **{"pk": pk, "policy": str(uuid.uuid4()), "group": None, "user": None},
+                **{"negate": False, "enabled": True, "timeout": 30, "failure_result": False},
+                **{"target": apps[which % len(apps)]["pk"], "order": 9},
+            }
+            self.fake.state.store.forget_application_lists()
 
     @precondition(lambda self: len(self.foreign) < 2)
     @rule(external_host=st.sampled_from(FOREIGN_SPELLINGS))
