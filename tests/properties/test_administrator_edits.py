@@ -2,8 +2,10 @@
 
 After every ``sync`` that exits 0 the promise holds in full (``checks.assert_converged``);
 after any other exit, nobody is let into any application whom it did not let in before the
-run, unless the config declares them (a repair may let the declared members in first). A
-hand-made provider serving a declared host is refused (65, named) until it is removed.
+run, unless the config declares them (a repair may let the declared members in first), and no
+declared host's ``/`` is let through without a login that was not before. A hand-made provider
+for a declared host (any scheme, case or IDNA spelling) is refused (65, named) until it is
+removed. Every run ends with a settling sync that must converge (``settle``).
 """
 
 from __future__ import annotations
