@@ -35,13 +35,13 @@ def parse_user(data: Mapping[str, Any]) -> User:
     )
 
 
-def group_parents(groups: Iterable[Mapping[str, Any]]) -> dict[str, frozenset[str]]:
-    """Group pk -> its parents' pks (``parent`` up to 2025.10, ``parents`` from 2026.2)."""
+def group_parents(groups: Iterable[Mapping[str, Any]], field: str) -> dict[str, frozenset[str]]:
+    """Group pk -> its parents' pks, read from the profile's ``group_parent_field``
+    (one ``parent`` up to 2025.10, a list of ``parents`` from 2025.12)."""
     parents: dict[str, frozenset[str]] = {}
     for group in groups:
-        listed = list(group.get("parents") or ())
-        if group.get("parent"):
-            listed.append(group["parent"])
+        named = group.get(field)
+        listed = named if isinstance(named, list) else [named] if named else []
         parents[str(group["pk"])] = frozenset(str(p) for p in listed)
     return parents
 

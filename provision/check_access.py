@@ -45,7 +45,7 @@ def read_directory(client: AuthentikClient, apps: Sequence[DesiredApp]) -> Direc
     bound = {slug: tuple(by_target.get(pk, {}).values()) for slug, pk in applications.items()}
     return Directory(
         groups=names,
-        parents=group_parents(groups),
+        parents=group_parents(groups, client.version_profile().group_parent_field),
         members=members,
         active=active,
         bindings={slug: sum(b.enabled for b in listed) for slug, listed in bound.items()},

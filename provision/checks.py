@@ -106,7 +106,7 @@ def check_version(version: Mapping[str, Any]) -> Check:
     newer = ""
     if version.get("outdated") and version.get("version_latest"):
         newer = f"; {version['version_latest']} is available"
-    icons = "meta_icon in the body" if profile.icon_in_body else "set_icon_url"
+    icons = "meta_icon in the body" if profile.icon_write == "meta_icon" else "set_icon_url"
     reason = (
         f"Authentik {current}: profile {profile.name} (page size {profile.page_size},"
         f" icons by {icons}){newer}"

@@ -38,7 +38,7 @@ def new_application(app: DesiredApp, index: StateIndex) -> CreateApplication:
         provider=provider_fields(app, index),
         application=ApplicationFields.for_target(app, index.owner),
         bindings=tuple(GroupRef(index.actual.groups[g], g) for g in app.access.groups),
-        icon_in_body=index.actual.profile.icon_in_body,
+        icon_in_body=index.actual.profile.icon_write == "meta_icon",
     )
 
 
@@ -73,7 +73,7 @@ def attach_application(
         name=app.name,
         application=ApplicationFields.for_target(app, index.owner),
         provider=provider.pk,
-        icon_in_body=index.actual.profile.icon_in_body,
+        icon_in_body=index.actual.profile.icon_write == "meta_icon",
     )
 
 
@@ -93,7 +93,7 @@ def _update_application(
     fields: ApplicationFields,
     index: StateIndex,
 ) -> UpdateApplication | None:
-    in_body = index.actual.profile.icon_in_body
+    in_body = index.actual.profile.icon_write == "meta_icon"
     want: dict[str, DiffValue] = dict(fields.attrs_with(provider.pk if provider else None))
     if fields.icon and in_body:
         want["meta_icon"] = fields.icon

@@ -18,7 +18,8 @@ of each release:
   them gets the 404 page a host not bound gets.
 
 2024.12.5 also accepts the slugs Authentik's OAuth2 URLs use (``authorize``, ``token``): the
-tool refuses them itself on every release (``reserved_slugs``).
+tool refuses them itself on every release (``naming.RESERVED_SLUGS``), so they are no profile
+field. Every field is read where its difference is decided (a test holds this).
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ IconWrite = Literal["set_icon_url", "meta_icon"]
 Release = tuple[int, int, int]
 
 OLDEST_SUPPORTED: Release = (2024, 12, 0)
-RESERVED_SLUGS = frozenset({"authorize", "token", "device", "userinfo", "introspect", "revoke"})
 TRANSACTIONAL_APPLICATIONS = "/api/v3/core/transactional/applications/"
 FLOW_IMPORT = "/api/v3/flows/instances/import/"  # up to 2026.2
 BLUEPRINT_IMPORT = "/api/v3/managed/blueprints/import/"  # from 2026.5
@@ -50,7 +50,6 @@ class VersionProfile:
         page_size: the page size to ask for; the tool follows ``pagination.next`` anyway.
         icon_write: how an application's icon URL is written.
         slug_max_length: the server's slug limit (``None``: unlimited).
-        required_provider_fields: fields a proxy provider must be created with.
         group_parent_field: where a group names its parent(s).
         page_size_setting: the page cap is an admin setting; ``with_page_settings`` applies it.
         blueprint_import: the endpoint that imports a blueprint file in one shot.
@@ -63,23 +62,11 @@ class VersionProfile:
     page_size: int
     icon_write: IconWrite
     slug_max_length: int | None
-    required_provider_fields: tuple[str, ...] = (
-        "name",
-        "authorization_flow",
-        "invalidation_flow",
-        "external_host",
-    )
-    reserved_slugs: frozenset[str] = RESERVED_SLUGS
     group_parent_field: str = "parents"
     page_size_setting: bool = False
     blueprint_import: str = FLOW_IMPORT
     trusted_proxy_networks: bool = False
     newer_than_known: bool = False
-
-    @property
-    def icon_in_body(self) -> bool:
-        """Whether ``meta_icon`` is written with the application itself."""
-        return self.icon_write == "meta_icon"
 
 
 PROFILE_2025_12 = VersionProfile(

@@ -15,6 +15,7 @@ import yaml
 from provision.fields import ApplicationFields, ProviderFields
 from provision.model import DesiredApp, DesiredState
 from provision.settings import Settings
+from provision.versions import PROFILES
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,18 @@ _HEADER = """\
 # Authentik blueprint rendered by `provision render blueprint`; edit provision.yaml instead.
 #
 """
+
+
+def _import_hint() -> str:
+    """Where each release line imports a blueprint file in one shot (``blueprint_import``)."""
+    lines: list[str] = []
+    for index, (first, profile) in enumerate(PROFILES):
+        if index and profile.blueprint_import == PROFILES[index - 1][1].blueprint_import:
+            continue
+        lines.append(f"#   from {first[0]}.{first[1]}: POST {profile.blueprint_import}\n")
+    return "# Import it in one shot (multipart field `file`):\n" + "".join(lines) + "#\n"
+
+
 _OUTPOST_CAUTION = """\
 # CAUTION: the authentik_outposts.outpost entry at the end REPLACES the embedded outpost's
 # whole provider list with the providers below. Any other provider bound to that outpost
@@ -115,7 +128,7 @@ def render_blueprint(settings: Settings, desired: DesiredState) -> str:
         width=YAML_WIDTH,
     )
     caution = _OUTPOST_CAUTION if desired.targets else _NO_OUTPOST_ENTRY
-    return _HEADER + caution + body
+    return _HEADER + _import_hint() + caution + body
 
 
 def blueprint_document(desired: DesiredState) -> dict[str, Any]:

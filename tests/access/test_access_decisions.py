@@ -20,6 +20,7 @@ from provision.access import (
     sample,
 )
 from provision.model import Access, DesiredApp
+from provision.versions import profile_for
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "data" / "access"
 CASES = sorted(CASES_DIR.glob("*.yaml"))
@@ -39,7 +40,7 @@ def _directory(case: dict[str, Any]) -> Directory:
     records = [{"pk": pks[n], "parents": [pks[p] for p in parents.get(n, [])]} for n in pks]
     return Directory(
         groups=pks,
-        parents=group_parents(records),
+        parents=group_parents(records, "parents"),
         members={pk: [u for u in users if pk in u.groups] for pk in pks.values()},
         active=users,
         bindings={} if case.get("application") == "missing" else {"app": case.get("bindings", 1)},
@@ -90,9 +91,14 @@ def test_every_user_is_asked_about_an_app_at_most_once() -> None:
 def test_users_and_groups_parse_from_both_versions() -> None:
     user = parse_user({"pk": 15, "username": "alice", "groups": ["g1"], "groups_obj": []})
     assert user == User(15, "alice", frozenset({"g1"}))
-    assert group_parents([{"pk": "c", "parent": "p"}, {"pk": "d", "parents": ["p", "q"]}]) == {
+    old = [{"pk": "c", "parent": "p"}, {"pk": "e", "parent": None}]
+    assert group_parents(old, profile_for("2025.10.3").group_parent_field) == {
         "c": frozenset({"p"}),
-        "d": frozenset({"p", "q"}),
+        "e": frozenset(),
+    }
+    new = [{"pk": "d", "parents": ["p", "q"]}]
+    assert group_parents(new, profile_for("2026.2.2").group_parent_field) == {
+        "d": frozenset({"p", "q"})
     }
 
 

@@ -39,8 +39,6 @@ def test_each_release_gets_the_profile_its_behaviour_was_recorded_with(
     assert (profile.icon_write, profile.slug_max_length) == (icon_write, slug_max)
     assert profile.group_parent_field == parent
     assert not profile.newer_than_known
-    assert "token" in profile.reserved_slugs
-    assert "invalidation_flow" in profile.required_provider_fields
 
 
 def test_a_newer_release_than_known_uses_the_newest_profile_and_says_so() -> None:
