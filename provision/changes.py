@@ -84,8 +84,8 @@ class _Change:
         return 1
 
 
-def _icon_body(fields: ApplicationFields, icon_in_body: bool) -> dict[str, str]:
-    return {"meta_icon": fields.icon} if fields.icon and icon_in_body else {}
+def _icon_body(fields: ApplicationFields) -> dict[str, str]:
+    return {"meta_icon": fields.icon} if fields.icon else {}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,8 +93,9 @@ class CreateApplication(_Change):
     """A new application created with its proxy provider and group bindings in one
     transaction, so it never exists without them (never open to every user by mistake).
 
-    Where the release ignores ``meta_icon`` in bodies (``icon_in_body`` false), the icon is
-    set after the write through ``set_icon_url`` (see ``provision.versions``).
+    ``application.icon`` is written in the body as ``meta_icon``; ``icon`` is a URL to set
+    after the write through ``set_icon_url`` ("" when none). The planner fills one of the two,
+    as the release's ``icon_write`` says.
     """
 
     action: ClassVar[Action] = "create"
@@ -102,7 +103,7 @@ class CreateApplication(_Change):
     provider: ProviderFields[str]
     application: ApplicationFields
     bindings: tuple[GroupRef, ...] = ()
-    icon_in_body: bool = True
+    icon: str = ""
 
     @property
     def objects(self) -> int:
@@ -111,23 +112,19 @@ class CreateApplication(_Change):
     @property
     def body(self) -> dict[str, str]:
         fields = self.application
-        return {"slug": fields.slug, **fields.attrs(), **_icon_body(fields, self.icon_in_body)}
-
-    @property
-    def icon(self) -> str:
-        """The icon URL to set after the write ("" when none or in the body)."""
-        return "" if self.icon_in_body else self.application.icon
+        return {"slug": fields.slug, **fields.attrs(), **_icon_body(fields)}
 
 
 @dataclass(frozen=True, kw_only=True)
 class AttachApplication(_Change):
-    """A new application open to every user, attached to an existing provider (reused)."""
+    """A new application open to every user, attached to an existing provider (reused); its
+    icon is written as ``CreateApplication``'s."""
 
     action: ClassVar[Action] = "create"
     kind: ClassVar[Kind] = "application"
     application: ApplicationFields
     provider: int
-    icon_in_body: bool = True
+    icon: str = ""
 
     @property
     def body(self) -> dict[str, str | int]:
@@ -135,12 +132,8 @@ class AttachApplication(_Change):
         return {
             "slug": fields.slug,
             **fields.attrs_with(self.provider),
-            **_icon_body(fields, self.icon_in_body),
+            **_icon_body(fields),
         }
-
-    @property
-    def icon(self) -> str:
-        return "" if self.icon_in_body else self.application.icon
 
 
 @dataclass(frozen=True, kw_only=True)

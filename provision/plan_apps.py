@@ -20,7 +20,7 @@ from provision.changes import (
     UpdateApplication,
     UpdateProvider,
 )
-from provision.fields import ApplicationFields, ProviderFields
+from provision.fields import ProviderFields
 from provision.model import Application, DesiredApp, ProxyProvider
 from provision.names import served_form
 from provision.plan_index import StateIndex
@@ -32,13 +32,14 @@ def provider_fields(app: DesiredApp, index: StateIndex) -> ProviderFields[str]:
 
 def new_application(app: DesiredApp, index: StateIndex) -> CreateApplication:
     """The application with its provider and bindings, for the transactional endpoint."""
+    application, icon = index.application_fields(app)
     return CreateApplication(
         app=app.slug,
         name=app.name,
         provider=provider_fields(app, index),
-        application=ApplicationFields.for_target(app, index.owner),
+        application=application,
         bindings=tuple(GroupRef(index.actual.groups[g], g) for g in app.access.groups),
-        icon_in_body=index.actual.profile.icon_write == "meta_icon",
+        icon=icon,
     )
 
 
@@ -68,12 +69,9 @@ def attach_application(
     app: DesiredApp, provider: ProxyProvider, index: StateIndex
 ) -> AttachApplication:
     """A new application open to every user on an existing provider (it has no bindings)."""
+    application, icon = index.application_fields(app)
     return AttachApplication(
-        app=app.slug,
-        name=app.name,
-        application=ApplicationFields.for_target(app, index.owner),
-        provider=provider.pk,
-        icon_in_body=index.actual.profile.icon_write == "meta_icon",
+        app=app.slug, name=app.name, application=application, provider=provider.pk, icon=icon
     )
 
 
@@ -81,25 +79,19 @@ def plan_existing_application(
     app: DesiredApp, existing: Application, provider: ProxyProvider | None, index: StateIndex
 ) -> list[Change]:
     """The update and bindings of an application (``provider`` None: created in this run)."""
-    fields = ApplicationFields.for_target(app, index.owner)
-    update = _update_application(app, existing, provider, fields, index)
+    update = _update_application(app, existing, provider, index)
     return ([update] if update else []) + _plan_bindings(app, existing, index)
 
 
 def _update_application(
-    app: DesiredApp,
-    existing: Application,
-    provider: ProxyProvider | None,
-    fields: ApplicationFields,
-    index: StateIndex,
+    app: DesiredApp, existing: Application, provider: ProxyProvider | None, index: StateIndex
 ) -> UpdateApplication | None:
-    in_body = index.actual.profile.icon_write == "meta_icon"
+    fields, icon = index.application_fields(app)
     want: dict[str, DiffValue] = dict(fields.attrs_with(provider.pk if provider else None))
-    if fields.icon and in_body:
+    if fields.icon:
         want["meta_icon"] = fields.icon
     have = {key: getattr(existing, key) for key in want}
     diffs = _diff(have, want)
-    icon = fields.icon if fields.icon and not in_body else ""
     if icon and existing.meta_icon != icon:
         diffs = (*diffs, FieldDiff("meta_icon", existing.meta_icon or None, icon))
     else:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from provision.model import FORWARD_DOMAIN, ActualState, Application, PolicyBinding, ProxyProvider
+from provision.fields import ApplicationFields
+from provision.model import (
+    FORWARD_DOMAIN,
+    ActualState,
+    Application,
+    DesiredApp,
+    PolicyBinding,
+    ProxyProvider,
+)
 from provision.names import ExternalHost, host_key
 
 
@@ -52,6 +60,14 @@ class StateIndex:
 
     def app_of(self, provider: ProxyProvider) -> Application | None:
         return self.app_by_provider.get(provider.pk)
+
+    def application_fields(self, app: DesiredApp) -> tuple[ApplicationFields, str]:
+        """The application's fields to write and the icon URL to set after the write: the
+        one place the release's ``icon_write`` is decided, so changes carry plain values."""
+        fields = ApplicationFields.for_target(app, self.owner)
+        if self.actual.profile.icon_write == "meta_icon" or not fields.icon:
+            return fields, ""
+        return replace(fields, icon=""), fields.icon
 
     def flow_pk(self, slug: str) -> str:
         """The pk of a flow (the references were checked before planning)."""
