@@ -14,7 +14,7 @@ from pydantic_settings import EnvSettingsSource
 from provision import naming
 from provision.cross_checks import cross_checks
 from provision.errors import ConfigError
-from provision.model import FORWARD_DOMAIN, DesiredApp, DesiredState
+from provision.model import DesiredApp, DesiredState
 from provision.names import stored_text
 from provision.settings import (
     AppSettings,
@@ -22,6 +22,7 @@ from provision.settings import (
     Settings,
     resolve_access,
 )
+from provision.terms import FORWARD_DOMAIN
 from provision.yamlfile import Loc, dotted, read_yaml
 
 _ENV_PREFIX = "PROVISION_"

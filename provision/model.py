@@ -13,6 +13,12 @@ from typing import Any
 from provision.decoding import decodes
 from provision.names import Domain, ExternalHost, Host, served_form, stored_text
 from provision.skip_path_regex import NO_SKIP_PATHS, SkipPathRegex
+from provision.terms import (
+    DEFAULT_AUTHORIZATION_FLOW,
+    DEFAULT_INVALIDATION_FLOW,
+    FORWARD_DOMAIN,
+    FORWARD_SINGLE,
+)
 from provision.versions import VersionProfile, newest_profile
 
 
@@ -44,10 +50,6 @@ class Access:
 EVERY_USER = Access(any_user=True)
 
 
-FORWARD_SINGLE = "forward_single"
-FORWARD_DOMAIN = "forward_domain"
-
-
 @dataclass(frozen=True)
 class DesiredApp:
     """One protected target: a proxy provider, its application and who may open it.
@@ -67,8 +69,8 @@ class DesiredApp:
     launch_url: str = ""
     skip_path_regex: SkipPathRegex = NO_SKIP_PATHS
     backend: str | None = None
-    authorization_flow: str = "default-provider-authorization-implicit-consent"
-    invalidation_flow: str = "default-provider-invalidation-flow"
+    authorization_flow: str = DEFAULT_AUTHORIZATION_FLOW
+    invalidation_flow: str = DEFAULT_INVALIDATION_FLOW
     access_token_validity: str = "hours=24"
     mode: str = FORWARD_SINGLE
     cookie_domain: str = ""  # a Domain for a domain

@@ -5,15 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from provision.fields import ApplicationFields
-from provision.model import (
-    FORWARD_DOMAIN,
-    ActualState,
-    Application,
-    DesiredApp,
-    PolicyBinding,
-    ProxyProvider,
-)
+from provision.model import ActualState, Application, DesiredApp, PolicyBinding, ProxyProvider
 from provision.names import ExternalHost, host_key
+from provision.terms import FORWARD_DOMAIN
 
 
 @dataclass

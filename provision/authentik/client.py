@@ -16,9 +16,10 @@ from pydantic import SecretStr
 
 from provision.authentik import answers
 from provision.authentik.anonymous import Answer
+from provision.authentik.answers import JSONObject
 from provision.authentik.proxies import proxy_in_use
 from provision.authentik.retries import RetryPolicy
-from provision.authentik.transport import JSONObject, Transport
+from provision.authentik.transport import Transport
 from provision.errors import APIRejected
 from provision.terms import HEALTH_LIVE_PATH, HEALTH_READY_PATH
 from provision.versions import (

@@ -19,11 +19,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from provision.authentik import answers
+from provision.authentik.answers import JSONObject
 from provision.errors import AuthentikError, MalformedAnswerError
 
 log = logging.getLogger(__name__)
 
-JSONObject = dict[str, Any]
 Get = Callable[[Mapping[str, Any]], Any]  # one GET of the endpoint with these query params
 Pages = list[JSONObject]  # the answers of one reading of a list, each checked
 

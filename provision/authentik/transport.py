@@ -22,7 +22,7 @@ from pydantic import SecretStr
 from provision import __version__
 from provision.authentik import answers
 from provision.authentik.anonymous import Answer, answer_from, no_answer
-from provision.authentik.answers import NO_SUCH_PATH, NOT_JSON, error_for, json_body
+from provision.authentik.answers import NO_SUCH_PATH, NOT_JSON, JSONObject, error_for, json_body
 from provision.authentik.paging import read_all_pages
 from provision.authentik.proxies import proxies_for
 from provision.authentik.retries import (
@@ -42,7 +42,6 @@ from provision.errors import (
 
 log = logging.getLogger(__name__)
 
-JSONObject = dict[str, Any]
 T = TypeVar("T")
 
 PAGE_SIZE = 1000  # the largest page size any release honours (2025.10.3, 03b); see versions.py

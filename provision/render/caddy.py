@@ -21,10 +21,10 @@ from provision.render.forward_auth import (
     unsafe_url,
 )
 from provision.settings import CaddySettings, Settings
+from provision.terms import CADDY_AUTH_PATH
 
 log = logging.getLogger(__name__)
 
-AUTH_PATH = "/outpost.goauthentik.io/auth/caddy"
 # Caddy (Go) canonicalises request header names (x-AUTHENTIK-foo -> X-Authentik-Foo, and
 # X_AUTHENTIK_foo -> X_authentik_foo), and its wildcard deletion compares them as written: these
 # four prefixes cover every spelling of "X-authentik-" with dashes or underscores.
@@ -96,7 +96,7 @@ def _site(app: DesiredApp, host: str, address: str, caddy: CaddySettings) -> str
 def _forward_auth(address: str, caddy: CaddySettings) -> list[str]:
     lines = [
         f"\t\tforward_auth {address} {{",
-        f"\t\t\turi {AUTH_PATH}",
+        f"\t\t\turi {CADDY_AUTH_PATH}",
         "\t\t\tcopy_headers {",
         *(f"\t\t\t\t{header}" for header in AUTH_RESPONSE_HEADERS),
         "\t\t\t}",

@@ -6,6 +6,7 @@ identity headers onto the request; only the syntax differs.
 
 from __future__ import annotations
 
+from provision.terms import OUTPOST_PREFIX
 from provision.upstream import unsafe_characters
 
 # The headers the outpost answers with (docs/forward-auth.md); each proxy copies them onto the
@@ -39,8 +40,7 @@ FORWARDING_HEADERS = (
     "X-Forwarded-Method",
     "X-Forwarded-Prefix",
 )
-OUTPOST_PATH_PREFIX = "/outpost.goauthentik.io/"
-START_PATH = "/outpost.goauthentik.io/start"
+OUTPOST_PATH_PREFIX = f"{OUTPOST_PREFIX}/"
 
 
 def unsafe_url(where: str, url: str) -> str | None:

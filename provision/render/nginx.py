@@ -17,16 +17,15 @@ from provision.render.forward_auth import (
     AUTH_RESPONSE_HEADERS,
     FORWARDING_HEADERS,
     OUTPOST_PATH_PREFIX,
-    START_PATH,
     nginx_string,
     unquotable,
     unsafe_url,
 )
 from provision.settings import NginxSettings, Settings
+from provision.terms import NGINX_AUTH_PATH, START_PATH
 
 log = logging.getLogger(__name__)
 
-AUTH_PATH = "/outpost.goauthentik.io/auth/nginx"
 SIGNIN_LOCATION = "@goauthentik_proxy_signin"
 # Debian's and most distributions' bundle; authentik.ca_bundle replaces it.
 SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
@@ -180,7 +179,7 @@ def _signin_location() -> list[str]:
 def _app_location(app: DesiredApp) -> list[str]:
     lines = [
         "    location / {",
-        f"        auth_request {AUTH_PATH};",
+        f"        auth_request {NGINX_AUTH_PATH};",
         f"        error_page 401 = {SIGNIN_LOCATION};",
         "        auth_request_set $authentik_cookie $upstream_http_set_cookie;",
         "        add_header Set-Cookie $authentik_cookie;",

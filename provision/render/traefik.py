@@ -23,6 +23,7 @@ from provision.render.forward_auth import (
     OUTPOST_PATH_PREFIX,
 )
 from provision.settings import Settings, TraefikSettings
+from provision.terms import TRAEFIK_AUTH_PATH
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,6 @@ log = logging.getLogger(__name__)
 # client-sent X-authentik-* header that is not in the list above (or that a later Authentik adds)
 # cannot reach the backend either. Go canonicalises names (X-Authentik-Foo), hence (?i).
 AUTH_RESPONSE_HEADERS_REGEX = "(?i)^X-authentik-"
-AUTH_PATH = "/outpost.goauthentik.io/auth/traefik"
 # forwardAuth with trustForwardHeader passes a request's X-Forwarded-* on instead of its own
 # values, and the entry point keeps those of its forwardedHeaders.trustedIPs: a proxy in front
 # that passes a client's X-Forwarded-Uri or -Host along would let the client choose the path or
@@ -130,7 +130,7 @@ def _add(table: dict[str, Any], name: str, value: Any, kind: str, problems: list
 
 def _forward_auth(address: str, insecure_skip_verify: bool) -> dict[str, Any]:
     forward_auth: dict[str, Any] = {
-        "address": f"{address}{AUTH_PATH}",
+        "address": f"{address}{TRAEFIK_AUTH_PATH}",
         "trustForwardHeader": True,
         "authResponseHeaders": list(AUTH_RESPONSE_HEADERS),
         "authResponseHeadersRegex": AUTH_RESPONSE_HEADERS_REGEX,
