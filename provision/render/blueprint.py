@@ -12,10 +12,10 @@ from typing import Any
 
 import yaml
 
+from provision import versions
 from provision.fields import ApplicationFields, ProviderFields
 from provision.model import DesiredApp, DesiredState
 from provision.settings import Settings
-from provision.versions import PROFILES
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,9 @@ _HEADER = """\
 def _import_hint() -> str:
     """Where each release line imports a blueprint file in one shot (``blueprint_import``)."""
     lines: list[str] = []
-    for index, (first, profile) in enumerate(PROFILES):
-        if index and profile.blueprint_import == PROFILES[index - 1][1].blueprint_import:
+    profiles = versions.PROFILES  # read when rendering, as profile_for reads it
+    for index, (first, profile) in enumerate(profiles):
+        if index and profile.blueprint_import == profiles[index - 1][1].blueprint_import:
             continue
         lines.append(f"#   from {first[0]}.{first[1]}: POST {profile.blueprint_import}\n")
     return "# Import it in one shot (multipart field `file`):\n" + "".join(lines) + "#\n"
