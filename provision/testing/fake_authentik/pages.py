@@ -102,6 +102,8 @@ _NOT_FOUND_LINES = (
     "",
 )
 NOT_FOUND_PAGE = "\n".join(_NOT_FOUND_LINES)
+# The closing lines, the same on every recorded release (2024.12.5's page borrows them).
+NOT_FOUND_TAIL = _NOT_FOUND_LINES[-23:]
 
 
 def not_found_headers() -> dict[str, str]:
