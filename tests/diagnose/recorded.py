@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from provision.authentik.anonymous import BODY_LIMIT, Answer
 from provision.testing.fake_authentik import FakeAuthentik
+from tests.support.backends import LoopbackServer
 
 DATA = Path(__file__).parents[1] / "data" / "authentik"
 FILE = "13-outpost-forward-auth.json"
@@ -131,7 +131,7 @@ def _serving(fake: FakeAuthentik, host: str) -> dict[str, Any] | None:
     return None
 
 
-class ReplayedOutpost:
+class ReplayedOutpost(LoopbackServer):
     """A loopback outpost answering each request with ``reply`` for its path and the host in
     X-Forwarded-Host (else Host); keeps the hosts it was asked about. Serves from
     ``__enter__`` until ``__exit__``."""
@@ -139,18 +139,7 @@ class ReplayedOutpost:
     def __init__(self, reply: Replier) -> None:
         self.reply = reply
         self.asked: list[str] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> ReplayedOutpost:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        super().__init__()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         outpost = self

@@ -14,7 +14,7 @@ import socket
 import struct
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 WEBSOCKET_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 TEXT, CLOSE = 0x1, 0x8
@@ -95,7 +95,29 @@ def websocket_echo(url: str, host: str, cookie: str, message: str) -> tuple[str,
         return status, echoed.decode() if opcode == TEXT else ""
 
 
-class Backend:
+class LoopbackServer:
+    """A threaded stdlib HTTP server on a free loopback port, serving from ``__enter__`` until
+    ``__exit__``; subclasses give the handler class."""
+
+    def __init__(self) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
+
+
+class Backend(LoopbackServer):
     """Answers every GET with 200 and a JSON record of what it saw, and keeps the records.
 
     A record is ``{"backend": name, "host": ..., "path": ..., "headers": [[name, value], ...]}``
@@ -106,23 +128,12 @@ class Backend:
     def __init__(self, name: str = "backend") -> None:
         self.name = name
         self.seen: list[dict[str, Any]] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__()
 
     @property
     def requests(self) -> list[str]:
         """Each request seen as ``"<Host> <path>"``."""
         return [f"{record['host']} {record['path']}" for record in self.seen]
-
-    def __enter__(self) -> Backend:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         backend = self
